@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every check: formatting, clippy for both builds, the Rust unit and
+# integration tests (real server, real SQLite), and the Playwright tests in
+# headless Chromium against the real app built by cargo-leptos.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+source scripts/env.sh
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+started=$(date +%s)
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (server build)"
+cargo clippy --all-targets --features ssr -- -D warnings
+
+step "clippy (WebAssembly client build)"
+cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+step "Rust unit and integration tests"
+cargo test --features ssr
+
+step "end-to-end tests (cargo leptos end-to-end, Playwright + Chromium)"
+e2e_dir=$(mktemp -d)
+trap 'rm -rf "$e2e_dir"' EXIT
+port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+export LEPTOS_SITE_ADDR="127.0.0.1:$port"
+export E2E_BASE_URL="http://127.0.0.1:$port"
+export DATABASE_URL="sqlite://$e2e_dir/e2e.db?mode=rwc"
+export APP_DEMO=true
+export APP_ENV=test
+# Many logins come from one address during the tests.
+export APP_AUTH_RATE_PER_MINUTE=10000
+export RUST_LOG="${RUST_LOG:-warn}"
+cargo leptos end-to-end
+
+printf '\n\033[32mall tests passed\033[0m in %ss\n' "$(( $(date +%s) - started ))"

@@ -1,0 +1,97 @@
+use crate::shared::error::ApiError;
+use crate::shared::model::UserView;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The logged-in user, and the newest live event id when the page was made:
+/// the live stream resumes from there, so nothing between the page and the
+/// socket is missed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub user: UserView,
+    pub last_event_id: i64,
+}
+
+#[server(prefix = "/fn", endpoint = "me")]
+pub async fn current_user() -> Result<Option<Me>, ApiError> {
+    use crate::server::{fns, services::meetings};
+    let Some(session) = fns::session() else {
+        return Ok(None);
+    };
+    let state = fns::state()?;
+    let last_event_id = fns::finish(meetings::last_event_id(&state).await)?;
+    Ok(Some(Me {
+        user: session.user,
+        last_event_id,
+    }))
+}
+
+#[server(prefix = "/fn", endpoint = "login")]
+pub async fn login(email: String, password: String) -> Result<UserView, ApiError> {
+    use crate::server::{fns, services::accounts};
+    let state = fns::state()?;
+    let previous = fns::session();
+    let session = fns::finish(
+        accounts::login(
+            &state,
+            fns::client_ip(&state),
+            &email,
+            &password,
+            previous.as_ref(),
+        )
+        .await,
+    )?;
+    fns::set_session_cookie(&state, &session.token);
+    leptos_axum::redirect(session.user.role.dashboard_path());
+    Ok(session.user)
+}
+
+#[server(prefix = "/fn", endpoint = "register")]
+pub async fn register(
+    email: String,
+    password: String,
+    full_name: String,
+    role: String,
+    #[server(default)] specialty: Option<String>,
+    #[server(default)] institution: Option<String>,
+    #[server(default)] bio: Option<String>,
+) -> Result<UserView, ApiError> {
+    use crate::server::{fns, services::accounts};
+    let state = fns::state()?;
+    let client = fns::client_ip(&state);
+    fns::finish(
+        accounts::register(
+            &state,
+            client,
+            accounts::Registration {
+                email: email.clone(),
+                password: password.clone(),
+                full_name,
+                role,
+                specialty,
+                institution,
+                bio,
+            },
+        )
+        .await,
+    )?;
+    // A new account is logged in straight away.
+    let previous = fns::session();
+    let session =
+        fns::finish(accounts::login(&state, None, &email, &password, previous.as_ref()).await)?;
+    fns::set_session_cookie(&state, &session.token);
+    leptos_axum::redirect(session.user.role.dashboard_path());
+    Ok(session.user)
+}
+
+#[server(prefix = "/fn", endpoint = "logout")]
+pub async fn logout() -> Result<(), ApiError> {
+    use crate::server::{fns, services::accounts};
+    let state = fns::state()?;
+    if let Some(session) = fns::session() {
+        fns::finish(accounts::logout(&state, &session).await)?;
+    }
+    fns::clear_session_cookie(&state);
+    leptos_axum::redirect("/login");
+    Ok(())
+}

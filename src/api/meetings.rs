@@ -1,0 +1,75 @@
+use crate::shared::error::ApiError;
+use crate::shared::model::{ExpertView, MeetingRequestView};
+use leptos::prelude::*;
+
+#[server(prefix = "/fn", endpoint = "experts")]
+pub async fn list_experts() -> Result<Vec<ExpertView>, ApiError> {
+    use crate::server::{fns, services::accounts};
+    fns::require_session()?;
+    let state = fns::state()?;
+    fns::finish(accounts::experts(&state).await)
+}
+
+#[server(prefix = "/fn", endpoint = "my_requests")]
+pub async fn my_requests() -> Result<Vec<MeetingRequestView>, ApiError> {
+    use crate::server::{fns, services::meetings};
+    let session = fns::require_session()?;
+    let state = fns::state()?;
+    fns::finish(meetings::list(&state, &session, None).await)
+}
+
+/// The request dialog's form. `preferred_at` is the wall-clock value of the
+/// `datetime-local` input, read in `time_zone`.
+#[server(prefix = "/fn", endpoint = "send_request")]
+pub async fn send_request(
+    expert_id: i64,
+    message: String,
+    preferred_at: String,
+    meeting_type: String,
+    time_zone: String,
+) -> Result<MeetingRequestView, ApiError> {
+    use crate::server::{fns, services::meetings};
+    let session = fns::require_session()?;
+    let state = fns::state()?;
+    let item = fns::finish(
+        meetings::create(
+            &state,
+            &session,
+            meetings::NewRequestInput {
+                expert_id,
+                note: message,
+                preferred_at: meetings::PreferredAt::Local(preferred_at),
+                meeting_type,
+                time_zone,
+            },
+        )
+        .await,
+    )?;
+    if fns::is_plain_form_post() {
+        leptos_axum::redirect(&format!("/experts?sent={}", item.id));
+    }
+    Ok(item)
+}
+
+/// Accept or decline (researcher), or cancel (patient).
+#[server(prefix = "/fn", endpoint = "answer_request")]
+pub async fn answer_request(
+    id: i64,
+    status: String,
+    #[server(default)] reason: Option<String>,
+) -> Result<MeetingRequestView, ApiError> {
+    use crate::server::{fns, services::meetings};
+    let session = fns::require_session()?;
+    let state = fns::state()?;
+    let item = fns::finish(
+        meetings::change_status(&state, &session, id, &status, reason.as_deref()).await,
+    )?;
+    if fns::is_plain_form_post() {
+        leptos_axum::redirect(&format!(
+            "{}?done={}",
+            session.user.role.dashboard_path(),
+            item.status.as_str()
+        ));
+    }
+    Ok(item)
+}

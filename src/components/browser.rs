@@ -1,0 +1,180 @@
+//! The few browser APIs the client uses. On the server these answer `None`:
+//! whatever they feed is set from an effect, after hydration, so the server's
+//! HTML and the client's first render always agree.
+
+/// The browser's IANA time zone, e.g. `Europe/Paris`.
+pub fn time_zone() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let format =
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+        let options = format.resolved_options();
+        js_sys::Reflect::get(&options, &"timeZone".into())
+            .ok()
+            .and_then(|v| v.as_string())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
+}
+
+/// An RFC 3339 instant written in the browser's own zone, e.g.
+/// `Wed, Nov 5, 2025, 02:00 PM CET`.
+pub fn local_time(rfc3339: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsValue;
+        let date = js_sys::Date::new(&JsValue::from_str(rfc3339));
+        if date.get_time().is_nan() {
+            return None;
+        }
+        let options = js_sys::Object::new();
+        for (key, value) in [
+            ("weekday", "short"),
+            ("year", "numeric"),
+            ("month", "short"),
+            ("day", "numeric"),
+            ("hour", "2-digit"),
+            ("minute", "2-digit"),
+            ("timeZoneName", "short"),
+        ] {
+            let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+        }
+        date.to_locale_string("en-US", &options).as_string()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = rfc3339;
+        None
+    }
+}
+
+/// The URL of the live stream on this page's host.
+pub fn live_url(since: i64) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let location = web_sys::window()?.location();
+        let scheme = if location.protocol().ok()? == "https:" {
+            "wss"
+        } else {
+            "ws"
+        };
+        Some(format!(
+            "{scheme}://{}/api/ws?since={since}",
+            location.host().ok()?
+        ))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = since;
+        None
+    }
+}
+
+/// A number in [0, 1), for jitter.
+pub fn random() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Math::random()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.5
+    }
+}
+
+/// Reads a `datetime-local` value (wall clock in the browser's zone) as an
+/// instant, to check it before sending.
+pub fn local_input_instant(value: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    #[cfg(feature = "hydrate")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(value));
+        let millis = date.get_time();
+        if millis.is_nan() {
+            return None;
+        }
+        chrono::DateTime::from_timestamp_millis(millis as i64)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = value;
+        None
+    }
+}
+
+/// Moves focus to the element with this id.
+pub fn focus_id(id: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}
+
+/// Keeps Tab and Shift+Tab inside `container` (a modal dialog). Returns
+/// whether focus was moved (the event's default should then be prevented).
+pub fn trap_tab(container_id: &str, backwards: bool) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+            return false;
+        };
+        let Some(container) = doc.get_element_by_id(container_id) else {
+            return false;
+        };
+        let Ok(nodes) = container.query_selector_all(
+            "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea",
+        ) else {
+            return false;
+        };
+        let items: Vec<web_sys::HtmlElement> = (0..nodes.length())
+            .filter_map(|i| nodes.item(i))
+            .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+            .collect();
+        let (Some(first), Some(last)) = (items.first(), items.last()) else {
+            return false;
+        };
+        let active = doc.active_element();
+        let at = |el: &web_sys::HtmlElement| {
+            active
+                .as_ref()
+                .is_some_and(|a| a == el.unchecked_ref::<web_sys::Element>())
+        };
+        let inside = active.as_ref().is_some_and(|a| container.contains(Some(a)));
+        if backwards && (at(first) || !inside) {
+            let _ = last.focus();
+            return true;
+        }
+        if !backwards && (at(last) || !inside) {
+            let _ = first.focus();
+            return true;
+        }
+        false
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (container_id, backwards);
+        false
+    }
+}
+
+/// Marks the page as hydrated (`<body data-hydrated>`), for tests and styles.
+pub fn mark_hydrated() {
+    #[cfg(feature = "hydrate")]
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}

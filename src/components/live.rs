@@ -1,0 +1,326 @@
+//! The live event stream as Leptos signals. One WebSocket per tab, opened
+//! once the page is hydrated and a user is logged in; it reconnects by itself
+//! with backoff and resumes with `since`, so nothing is missed.
+
+use crate::app::Auth;
+use crate::shared::model::{LiveEvent, MeetingRequestView, RequestStatus, Role};
+use leptos::prelude::*;
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkState {
+    /// Not started (server render, logged out, or before hydration).
+    Idle,
+    Online,
+    /// Lost; trying again.
+    Offline,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub id: u64,
+    pub text: String,
+    pub tone: Tone,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Success,
+    Warning,
+}
+
+impl Tone {
+    fn class(self) -> &'static str {
+        match self {
+            Tone::Info => "notice info",
+            Tone::Success => "notice success",
+            Tone::Warning => "notice warning",
+        }
+    }
+}
+
+/// Signals fed by the stream and by the page's own actions. Pages derive
+/// their lists from their loaded data with `overlay` laid over it.
+#[derive(Clone, Copy)]
+pub struct Live {
+    /// The newest known version of each request, by id.
+    pub overlay: RwSignal<HashMap<i64, MeetingRequestView>>,
+    /// The researcher's pending count as the server last announced it.
+    pub pending_count: RwSignal<Option<i64>>,
+    pub link: RwSignal<LinkState>,
+    pub notices: RwSignal<Vec<Notice>>,
+    /// The id of the newest event seen: where a reconnect resumes.
+    last_event_id: StoredValue<i64>,
+    next_notice: StoredValue<u64>,
+}
+
+impl Live {
+    /// Records a newer version of a request (from the stream or an action).
+    pub fn upsert(&self, item: MeetingRequestView) {
+        self.overlay.update(|map| {
+            let keep_old = map
+                .get(&item.id)
+                .is_some_and(|old| old.status.is_final() && !item.status.is_final());
+            if !keep_old {
+                map.insert(item.id, item);
+            }
+        });
+    }
+
+    pub fn notify(&self, text: impl Into<String>, tone: Tone) {
+        let id = self.next_notice.get_value();
+        self.next_notice.set_value(id + 1);
+        self.notices.update(|n| {
+            n.push(Notice {
+                id,
+                text: text.into(),
+                tone,
+            });
+            // Keep the area short: the newest few are enough.
+            let excess = n.len().saturating_sub(4);
+            n.drain(..excess);
+        });
+        #[cfg(feature = "hydrate")]
+        {
+            let notices = self.notices;
+            leptos::task::spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(12_000).await;
+                notices.update(|n| n.retain(|x| x.id != id));
+            });
+        }
+    }
+
+    pub fn dismiss(&self, id: u64) {
+        self.notices.update(|n| n.retain(|x| x.id != id));
+    }
+
+    /// Applies one frame of the stream for a viewer of `role`.
+    pub fn apply(&self, event: LiveEvent, role: Role) {
+        if let Some(id) = event.event_id() {
+            if id > self.last_event_id.get_value() {
+                self.last_event_id.set_value(id);
+            }
+        }
+        match event {
+            LiveEvent::Created { request, .. } => {
+                self.notify(
+                    format!("New meeting request from {}", request.counterpart_name()),
+                    Tone::Info,
+                );
+                self.upsert(request);
+            }
+            LiveEvent::StatusChanged { request, .. } => {
+                let who = request.counterpart_name().to_string();
+                let text = match (role, request.status) {
+                    (Role::Patient, RequestStatus::Accepted) => Some((
+                        format!("{who} accepted your meeting request"),
+                        Tone::Success,
+                    )),
+                    (Role::Patient, RequestStatus::Rejected) => Some((
+                        format!("{who} declined your meeting request"),
+                        Tone::Warning,
+                    )),
+                    (Role::Researcher, RequestStatus::Cancelled) => {
+                        Some((format!("{who} cancelled their meeting request"), Tone::Info))
+                    }
+                    _ => None,
+                };
+                if let Some((text, tone)) = text {
+                    self.notify(text, tone);
+                }
+                self.upsert(request);
+            }
+            LiveEvent::PendingCount { count } => self.pending_count.set(Some(count)),
+        }
+    }
+
+    /// Starts following from `event_id` unless already further along.
+    pub fn resume_from(&self, event_id: i64) {
+        if event_id > self.last_event_id.get_value() {
+            self.last_event_id.set_value(event_id);
+        }
+    }
+}
+
+pub fn provide_live() -> Live {
+    let live = Live {
+        overlay: RwSignal::new(HashMap::new()),
+        pending_count: RwSignal::new(None),
+        link: RwSignal::new(LinkState::Idle),
+        notices: RwSignal::new(Vec::new()),
+        last_event_id: StoredValue::new(0),
+        next_notice: StoredValue::new(1),
+    };
+    provide_context(live);
+    live
+}
+
+pub fn use_live() -> Live {
+    expect_context::<Live>()
+}
+
+/// Opens the stream for the logged-in user and keeps it open. Renders nothing.
+#[component]
+pub fn LiveConnection() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let live = use_live();
+    // Each login starts a new generation; older loops see it and stop.
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let me = auth.user();
+        let current = generation.get_value() + 1;
+        generation.set_value(current);
+        live.overlay.set(HashMap::new());
+        live.pending_count.set(None);
+        match me {
+            Some(me) => {
+                live.resume_from(me.last_event_id);
+                run(live, generation, current, me.user.role);
+            }
+            None => live.link.set(LinkState::Idle),
+        }
+    });
+}
+
+#[cfg(feature = "hydrate")]
+fn run(live: Live, generation: StoredValue<u64>, mine: u64, role: Role) {
+    use futures::{SinkExt, StreamExt};
+    use gloo_net::websocket::{Message, futures::WebSocket};
+
+    leptos::task::spawn_local(async move {
+        let still_mine = move || generation.try_get_value() == Some(mine);
+        let mut attempt: u32 = 0;
+        while still_mine() {
+            let Some(url) = super::browser::live_url(live.last_event_id.get_value()) else {
+                return;
+            };
+            if let Ok(socket) = WebSocket::open(&url) {
+                let (mut write, mut read) = socket.split();
+                // The send completes once the socket is open; the server
+                // ignores text from clients.
+                if write.send(Message::Text("hello".into())).await.is_ok() {
+                    live.link.set(LinkState::Online);
+                    attempt = 0;
+                    while let Some(Ok(message)) = read.next().await {
+                        if !still_mine() {
+                            return;
+                        }
+                        if let Message::Text(text) = message {
+                            if let Ok(event) = serde_json::from_str::<LiveEvent>(&text) {
+                                live.apply(event, role);
+                            }
+                        }
+                    }
+                }
+            }
+            if !still_mine() {
+                return;
+            }
+            live.link.set(LinkState::Offline);
+            // Exponential backoff with jitter, capped at 15 s.
+            let base = (500.0 * 2f64.powi(attempt.min(5) as i32)).min(15_000.0);
+            let delay = base * (0.7 + 0.6 * super::browser::random());
+            attempt += 1;
+            gloo_timers::future::TimeoutFuture::new(delay as u32).await;
+        }
+    });
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn run(_live: Live, _generation: StoredValue<u64>, _mine: u64, _role: Role) {}
+
+/// The notification area: live news and confirmations, announced politely.
+#[component]
+pub fn Notices() -> impl IntoView {
+    let live = use_live();
+    view! {
+        <div class="notices" role="status" aria-live="polite">
+            <For each=move || live.notices.get() key=|n| n.id let:notice>
+                <div class=notice.tone.class()>
+                    <span>{notice.text.clone()}</span>
+                    <button
+                        type="button"
+                        class="notice-close"
+                        aria-label="Dismiss notification"
+                        on:click=move |_| live.dismiss(notice.id)
+                    >
+                        "×"
+                    </button>
+                </div>
+            </For>
+        </div>
+    }
+}
+
+/// A request list as loaded, with newer versions from `overlay` laid over it
+/// and requests it has not seen yet added; newest first.
+pub fn merge_requests(
+    base: &[MeetingRequestView],
+    overlay: &HashMap<i64, MeetingRequestView>,
+) -> Vec<MeetingRequestView> {
+    let mut out: Vec<MeetingRequestView> = base
+        .iter()
+        .map(|item| match overlay.get(&item.id) {
+            // Status only moves forward: a final status is never undone.
+            Some(newer) if !(item.status.is_final() && !newer.status.is_final()) => newer.clone(),
+            _ => item.clone(),
+        })
+        .collect();
+    for item in overlay.values() {
+        if !base.iter().any(|b| b.id == item.id) {
+            out.push(item.clone());
+        }
+    }
+    out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shared::model::{Direction, MeetingType, PartyView};
+
+    fn item(id: i64, status: RequestStatus, created: &str) -> MeetingRequestView {
+        MeetingRequestView {
+            id,
+            requester: Some(PartyView {
+                id: 1,
+                full_name: "John Doe".into(),
+                role: Role::Patient,
+            }),
+            expert: None,
+            message: "m".into(),
+            status,
+            created_at: created.into(),
+            updated_at: None,
+            preferred_at: "2030-01-01T10:00:00Z".into(),
+            meeting_type: MeetingType::VideoCall,
+            time_zone: "UTC".into(),
+            decision_reason: None,
+            direction: Direction::Received,
+        }
+    }
+
+    #[test]
+    fn overlay_updates_adds_and_never_reverts_a_final_status() {
+        let base = vec![
+            item(2, RequestStatus::Pending, "2025-01-02T00:00:00Z"),
+            item(1, RequestStatus::Accepted, "2025-01-01T00:00:00Z"),
+        ];
+        let mut overlay = HashMap::new();
+        overlay.insert(2, item(2, RequestStatus::Rejected, "2025-01-02T00:00:00Z"));
+        overlay.insert(1, item(1, RequestStatus::Pending, "2025-01-01T00:00:00Z"));
+        overlay.insert(3, item(3, RequestStatus::Pending, "2025-01-03T00:00:00Z"));
+        let merged = merge_requests(&base, &overlay);
+        let got: Vec<(i64, RequestStatus)> = merged.iter().map(|m| (m.id, m.status)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (3, RequestStatus::Pending),
+                (2, RequestStatus::Rejected),
+                (1, RequestStatus::Accepted)
+            ]
+        );
+    }
+}

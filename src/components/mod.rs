@@ -1,0 +1,8 @@
+//! Pieces shared by the pages.
+
+pub mod browser;
+pub mod dialog;
+pub mod guard;
+pub mod live;
+pub mod nav;
+pub mod widgets;

@@ -1,0 +1,45 @@
+use crate::components::browser;
+use crate::shared::model::RequestStatus;
+use leptos::prelude::*;
+
+/// A UTC instant shown in the viewer's own zone once hydrated (in UTC before).
+#[component]
+pub fn LocalTime(#[prop(into)] at: String) -> impl IntoView {
+    let fallback = at
+        .get(..16)
+        .map(|t| format!("{} UTC", t.replace('T', " ")))
+        .unwrap_or_else(|| at.clone());
+    let text = RwSignal::new(fallback);
+    let iso = at.clone();
+    Effect::new(move |_| {
+        if let Some(local) = browser::local_time(&iso) {
+            text.set(local);
+        }
+    });
+    view! { <time datetime=at>{move || text.get()}</time> }
+}
+
+#[component]
+pub fn StatusBadge(status: RequestStatus) -> impl IntoView {
+    view! { <span class=format!("badge badge-{}", status.as_str())>{status.label()}</span> }
+}
+
+/// A confirmation or error shown at the top of a page.
+#[component]
+pub fn Banner(#[prop(into)] text: String, #[prop(optional)] error: bool) -> impl IntoView {
+    if error {
+        view! { <p class="banner error" role="alert">{text}</p> }.into_any()
+    } else {
+        view! { <p class="banner success" role="status">{text}</p> }.into_any()
+    }
+}
+
+/// The message next to a field, linked by `id` for screen readers.
+#[component]
+pub fn FieldError(id: &'static str, message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <p class="field-error" id=id>
+            {move || message.get()}
+        </p>
+    }
+}

@@ -1,0 +1,125 @@
+use crate::api::meetings::{AnswerRequest, my_requests};
+use crate::components::guard::RequireRole;
+use crate::components::live::{merge_requests, use_live};
+use crate::components::widgets::{Banner, LocalTime, StatusBadge};
+use crate::shared::model::{MeetingRequestView, RequestStatus, Role};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn PatientDashboard() -> impl IntoView {
+    view! {
+        <Title text="My Meeting Requests"/>
+        <RequireRole role=Role::Patient render=|me| view! { <Board name=me.user.full_name/> }/>
+    }
+}
+
+#[component]
+fn Board(name: String) -> impl IntoView {
+    let live = use_live();
+    let loaded = Resource::new(|| (), |_| my_requests());
+    let cancel = ServerAction::<AnswerRequest>::new();
+    let done = use_query_map().with_untracked(|q| q.get("done"));
+    let banner = RwSignal::new(
+        (done.as_deref() == Some("cancelled"))
+            .then(|| ("Your meeting request was cancelled.".to_string(), false)),
+    );
+    Effect::new(move |_| match cancel.value().get() {
+        Some(Ok(item)) => {
+            banner.set(Some((
+                "Your meeting request was cancelled.".to_string(),
+                false,
+            )));
+            live.upsert(item);
+        }
+        Some(Err(err)) => banner.set(Some((err.message, true))),
+        None => {}
+    });
+    let requests = move || {
+        loaded
+            .get()
+            .map(|r| r.map(|base| merge_requests(&base, &live.overlay.get())))
+    };
+
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>"Your dashboard"</h1>
+                <p class="lead">{format!("Welcome, {name}.")}</p>
+                <A href="/experts" attr:class="button">"Find an expert"</A>
+            </div>
+            {move || banner.get().map(|(text, error)| view! { <Banner text error/> })}
+            <section class="panel" aria-labelledby="requests-heading">
+                <h2 id="requests-heading">"My Meeting Requests"</h2>
+                <Suspense fallback=|| view! { <p class="loading">"Loading your requests…"</p> }>
+                    {move || {
+                        requests()
+                            .map(|result| match result {
+                                Err(err) => view! { <Banner text=err.message error=true/> }.into_any(),
+                                Ok(list) if list.is_empty() => {
+                                    view! {
+                                        <p class="empty">
+                                            "You have not sent any meeting requests yet. "
+                                            <A href="/experts">"Browse the experts"</A>
+                                            " to ask for one."
+                                        </p>
+                                    }
+                                        .into_any()
+                                }
+                                Ok(list) => {
+                                    view! {
+                                        <ul class="request-list">
+                                            {list
+                                                .into_iter()
+                                                .map(|r| view! { <SentRequest request=r cancel/> })
+                                                .collect_view()}
+                                        </ul>
+                                    }
+                                        .into_any()
+                                }
+                            })
+                    }}
+                </Suspense>
+            </section>
+        </section>
+    }
+}
+
+#[component]
+fn SentRequest(request: MeetingRequestView, cancel: ServerAction<AnswerRequest>) -> impl IntoView {
+    let id = request.id;
+    let pending = request.status == RequestStatus::Pending;
+    let note = request
+        .message
+        .split("\n\nPreferred Date & Time:")
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    view! {
+        <li class="card request" data-request-id=id>
+            <div class="request-head">
+                <h3>{request.counterpart_name().to_string()}</h3>
+                <StatusBadge status=request.status/>
+            </div>
+            <p class="meta">
+                "Preferred time " <LocalTime at=request.preferred_at.clone()/> " · "
+                {request.meeting_type.label()}
+            </p>
+            <p class="message">{note}</p>
+            {request.decision_reason.clone().map(|r| view! { <p class="reason">"Reason: " {r}</p> })}
+            <p class="meta">"Sent " <LocalTime at=request.created_at.clone()/></p>
+            {pending
+                .then(|| {
+                    view! {
+                        <ActionForm action=cancel>
+                            <input type="hidden" name="id" value=id/>
+                            <input type="hidden" name="status" value="cancelled"/>
+                            <button type="submit" class="button secondary small">"Cancel request"</button>
+                        </ActionForm>
+                    }
+                })}
+        </li>
+    }
+}

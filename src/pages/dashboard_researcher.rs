@@ -1,0 +1,180 @@
+use crate::api::meetings::{AnswerRequest, my_requests};
+use crate::components::guard::RequireRole;
+use crate::components::live::{merge_requests, use_live};
+use crate::components::widgets::{Banner, LocalTime, StatusBadge};
+use crate::shared::model::{MeetingRequestView, RequestStatus, Role};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+fn confirmation_for(status: RequestStatus, name: &str) -> String {
+    match status {
+        RequestStatus::Accepted => format!("Meeting request accepted. {name} has been notified."),
+        RequestStatus::Rejected => format!("Meeting request declined. {name} has been notified."),
+        _ => "Meeting request updated.".to_string(),
+    }
+}
+
+#[component]
+pub fn ResearcherDashboard() -> impl IntoView {
+    view! { <RequireRole role=Role::Researcher render=|me| view! { <Board name=me.user.full_name/> }/> }
+}
+
+#[component]
+fn Board(name: String) -> impl IntoView {
+    let live = use_live();
+    let loaded = Resource::new(|| (), |_| my_requests());
+    let answer = ServerAction::<AnswerRequest>::new();
+    let done = use_query_map().with_untracked(|q| q.get("done"));
+    let banner = RwSignal::new(
+        done.and_then(|d| RequestStatus::parse(&d))
+            .map(|s| (confirmation_for(s, "The patient"), false)),
+    );
+
+    Effect::new(move |_| match answer.value().get() {
+        Some(Ok(item)) => {
+            banner.set(Some((
+                confirmation_for(item.status, item.counterpart_name()),
+                false,
+            )));
+            live.upsert(item);
+        }
+        Some(Err(err)) => banner.set(Some((err.message, true))),
+        None => {}
+    });
+
+    let requests = move || {
+        loaded
+            .get()
+            .map(|r| r.map(|base| merge_requests(&base, &live.overlay.get())))
+    };
+    let pending_count = move || {
+        requests().and_then(Result::ok).map(|all| {
+            all.iter()
+                .filter(|r| r.status == RequestStatus::Pending)
+                .count() as i64
+        })
+    };
+    // The server announces its count; when it differs from what this page
+    // shows, something was missed: load the list again.
+    Effect::new(move |_| {
+        if let Some(announced) = live.pending_count.get() {
+            if let Some(shown) = pending_count() {
+                if shown != announced {
+                    loaded.refetch();
+                }
+            }
+        }
+    });
+
+    view! {
+        <Title text=move || match pending_count().or_else(|| live.pending_count.get()) {
+            Some(n) => format!("({n}) Dashboard"),
+            None => "Dashboard".to_string(),
+        }/>
+        <section class="page">
+            <div class="page-head">
+                <h1>"Dashboard"</h1>
+                <p class="lead">{format!("Welcome, {name}.")}</p>
+            </div>
+            {move || banner.get().map(|(text, error)| view! { <Banner text error/> })}
+            <Suspense fallback=|| view! { <p class="loading">"Loading your requests…"</p> }>
+                {move || {
+                    requests()
+                        .map(|result| match result {
+                            Err(err) => view! { <Banner text=err.message error=true/> }.into_any(),
+                            Ok(all) => {
+                                let (pending, answered): (Vec<_>, Vec<_>) = all
+                                    .into_iter()
+                                    .partition(|r| r.status == RequestStatus::Pending);
+                                view! {
+                                    <section class="panel" aria-labelledby="pending-heading">
+                                        <h2 id="pending-heading">
+                                            {format!("Pending Meeting Requests ({})", pending.len())}
+                                        </h2>
+                                        {if pending.is_empty() {
+                                            view! { <p class="empty">"No pending meeting requests"</p> }.into_any()
+                                        } else {
+                                            view! {
+                                                <ul class="request-list">
+                                                    {pending
+                                                        .into_iter()
+                                                        .map(|r| view! { <PendingCard request=r answer/> })
+                                                        .collect_view()}
+                                                </ul>
+                                            }
+                                                .into_any()
+                                        }}
+                                    </section>
+                                    <section class="panel" aria-labelledby="answered-heading">
+                                        <h2 id="answered-heading">"Answered requests"</h2>
+                                        {if answered.is_empty() {
+                                            view! { <p class="empty">"Nothing answered yet."</p> }.into_any()
+                                        } else {
+                                            view! {
+                                                <ul class="request-list compact">
+                                                    {answered
+                                                        .into_iter()
+                                                        .map(|r| view! { <AnsweredRow request=r/> })
+                                                        .collect_view()}
+                                                </ul>
+                                            }
+                                                .into_any()
+                                        }}
+                                    </section>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn PendingCard(request: MeetingRequestView, answer: ServerAction<AnswerRequest>) -> impl IntoView {
+    let id = request.id;
+    let reason_id = format!("reason-{id}");
+    view! {
+        <li class="card request">
+            <div class="request-head">
+                <h3>{request.counterpart_name().to_string()}</h3>
+                <StatusBadge status=request.status/>
+            </div>
+            <p class="meta">"Received " <LocalTime at=request.created_at.clone()/></p>
+            <p class="message">{request.message.clone()}</p>
+            <div class="request-actions">
+                <ActionForm action=answer>
+                    <input type="hidden" name="id" value=id/>
+                    <input type="hidden" name="status" value="accepted"/>
+                    <button type="submit" class="button">"Accept"</button>
+                </ActionForm>
+                <ActionForm action=answer attr:class="decline-form">
+                    <input type="hidden" name="id" value=id/>
+                    <input type="hidden" name="status" value="rejected"/>
+                    <label for=reason_id.clone()>"Reason (optional)"</label>
+                    <input id=reason_id name="reason" maxlength="500" placeholder="e.g. Not my field of research"/>
+                    <button type="submit" class="button danger">"Decline"</button>
+                </ActionForm>
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn AnsweredRow(request: MeetingRequestView) -> impl IntoView {
+    view! {
+        <li class="card request answered">
+            <div class="request-head">
+                <h3>{request.counterpart_name().to_string()}</h3>
+                <StatusBadge status=request.status/>
+            </div>
+            <p class="meta">
+                "Preferred time " <LocalTime at=request.preferred_at.clone()/> " · "
+                {request.meeting_type.label()}
+            </p>
+            {request.decision_reason.clone().map(|r| view! { <p class="reason">"Reason: " {r}</p> })}
+        </li>
+    }
+}

@@ -1,0 +1,45 @@
+use crate::app::Auth;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let error = move || {
+        auth.login
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.message)
+    };
+    view! {
+        <Title text="Log in"/>
+        <section class="page narrow">
+            <div class="card form-card">
+                <h1>"Log in"</h1>
+                <ActionForm action=auth.login>
+                    <div class="field">
+                        <label for="email">"Email"</label>
+                        <input id="email" name="email" type="email" autocomplete="username" required/>
+                    </div>
+                    <div class="field">
+                        <label for="password">"Password"</label>
+                        <input
+                            id="password"
+                            name="password"
+                            type="password"
+                            autocomplete="current-password"
+                            required
+                        />
+                    </div>
+                    {move || error().map(|m| view! { <p class="alert error" role="alert">{m}</p> })}
+                    <button type="submit" class="button wide" disabled=move || auth.login.pending().get()>
+                        "Log in"
+                    </button>
+                </ActionForm>
+                <p class="muted">"New here? " <A href="/register">"Create an account"</A></p>
+            </div>
+        </section>
+    }
+}

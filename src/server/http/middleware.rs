@@ -1,0 +1,189 @@
+//! What runs around every request: the session lookup, the `Origin` check,
+//! and the session cookie itself.
+
+use crate::server::error::api_error_response;
+use crate::server::services::accounts::{self, CurrentSession};
+use crate::server::state::AppState;
+use crate::shared::error::ApiError;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::net::{IpAddr, SocketAddr};
+
+pub const SESSION_COOKIE: &str = "session";
+
+/// The session token of the request's cookie, if any.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
+/// `Set-Cookie` for a new session: opaque token, HttpOnly, SameSite=Lax,
+/// Secure when served over TLS, and gone at the session's absolute end.
+pub fn session_cookie(token: &str, secure: bool, max_age: i64) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("session=; Path=/; Max-Age=0"))
+}
+
+pub fn cleared_session_cookie(secure: bool) -> HeaderValue {
+    if secure {
+        HeaderValue::from_static("session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure")
+    } else {
+        HeaderValue::from_static("session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+    }
+}
+
+/// Static files need no session: skip the lookup for them.
+fn needs_session(path: &str) -> bool {
+    !(path.starts_with("/pkg/") || path == "/favicon.ico" || path == "/healthz")
+}
+
+/// Resolves the session cookie once per request and leaves the result in the
+/// request's extensions, where API handlers, server functions and pages find
+/// it. A dead cookie is cleared.
+pub async fn resolve_session(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let token = needs_session(req.uri().path())
+        .then(|| session_token(req.headers()))
+        .flatten();
+    let mut clear_cookie = false;
+    let current = match token {
+        Some(token) => match accounts::resolve_session(&state, &token).await {
+            Ok(found) => {
+                clear_cookie = found.is_none();
+                found
+            }
+            Err(err) => {
+                let _ = err.into_api();
+                None
+            }
+        },
+        None => None,
+    };
+    req.extensions_mut().insert(CurrentSession(current));
+    let mut response = next.run(req).await;
+    if clear_cookie && !response.headers().contains_key(header::SET_COOKIE) {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            cleared_session_cookie(state.config.cookie_secure),
+        );
+    }
+    response
+}
+
+/// Whether the `Origin` header names a site other than the one addressed by
+/// `Host`. No `Origin` (curl, server-to-server) is not foreign.
+pub fn origin_is_foreign(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let origin_host = origin
+        .split_once("://")
+        .map(|(_, rest)| rest.trim_end_matches('/'))
+        .unwrap_or("");
+    origin_host.is_empty() || !origin_host.eq_ignore_ascii_case(host)
+}
+
+/// Refuses state-changing requests sent from another site (403). Server
+/// functions do no such check of their own.
+pub async fn refuse_foreign_origin(req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && origin_is_foreign(req.headers()) {
+        return api_error_response(ApiError::forbidden(
+            "This request came from another site and was refused.",
+        ));
+    }
+    next.run(req).await
+}
+
+/// The client's address: the peer, or the first `X-Forwarded-For` hop when
+/// the server is configured to sit behind a proxy.
+pub fn client_ip(
+    headers: &HeaderMap,
+    peer: Option<&ConnectInfo<SocketAddr>>,
+    trust_proxy: bool,
+) -> Option<IpAddr> {
+    if trust_proxy {
+        let forwarded = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    peer.map(|ConnectInfo(addr)| addr.ip())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn origin_must_match_host() {
+        assert!(!origin_is_foreign(&headers(&[("host", "127.0.0.1:3000")])));
+        assert!(!origin_is_foreign(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000")
+        ])));
+        assert!(origin_is_foreign(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "https://evil.example")
+        ])));
+        assert!(origin_is_foreign(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "null")
+        ])));
+    }
+
+    #[test]
+    fn finds_the_session_cookie_among_others() {
+        let h = headers(&[("cookie", "theme=dark; session=abc123; x=y")]);
+        assert_eq!(session_token(&h).as_deref(), Some("abc123"));
+        assert_eq!(session_token(&headers(&[("cookie", "sessionx=1")])), None);
+    }
+
+    #[test]
+    fn cookie_flags() {
+        let c = session_cookie("t", true, 60);
+        let c = c.to_str().unwrap();
+        for flag in ["HttpOnly", "SameSite=Lax", "Path=/", "Secure", "Max-Age=60"] {
+            assert!(c.contains(flag), "{c}");
+        }
+        assert!(
+            !session_cookie("t", false, 60)
+                .to_str()
+                .unwrap()
+                .contains("Secure")
+        );
+    }
+}

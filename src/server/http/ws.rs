@@ -1,0 +1,166 @@
+//! `GET /api/ws`: the live event stream (SPEC section 7) as plain JSON text
+//! frames over a WebSocket.
+
+use super::middleware::origin_is_foreign;
+use crate::server::error::api_error_response;
+use crate::server::hub::Frame;
+use crate::server::services::accounts::{CurrentSession, SessionUser};
+use crate::server::services::meetings;
+use crate::server::state::AppState;
+use crate::shared::error::ApiError;
+use crate::shared::model::{LiveEvent, Role};
+use axum::Extension;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use futures::{SinkExt, StreamExt};
+use serde::Deserialize;
+use std::time::Duration;
+use tokio::time::{Instant, interval, timeout};
+
+const PING_EVERY: Duration = Duration::from_secs(25);
+/// A client that has not answered pings for this long is gone.
+const DEAD_AFTER: Duration = Duration::from_secs(60);
+/// A write that takes longer means the client stopped reading.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Close code telling the client it fell behind and should resume with `since`.
+const CLOSE_RESYNC: u16 = 4000;
+
+#[derive(Deserialize)]
+pub struct WsQuery {
+    since: Option<String>,
+}
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Extension(CurrentSession(session)): Extension<CurrentSession>,
+    Query(query): Query<WsQuery>,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    if origin_is_foreign(&headers) {
+        return api_error_response(ApiError::forbidden(
+            "Live updates are only available to this site's own pages.",
+        ));
+    }
+    let Some(session) = session else {
+        return api_error_response(ApiError::unauthorized());
+    };
+    let since = match query.since.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(n) if n >= 0 => Some(n),
+            _ => {
+                return api_error_response(ApiError::invalid(
+                    "since",
+                    "since must be the id of the last event received (a whole number).",
+                ));
+            }
+        },
+    };
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return rejection.into_response(),
+    };
+    // Small buffers: an idle socket should cost a few KiB.
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(8 * 1024)
+        .max_frame_size(8 * 1024)
+        .on_upgrade(move |socket| serve(state, session, since, socket))
+}
+
+async fn send_text(
+    socket: &mut futures::stream::SplitSink<WebSocket, Message>,
+    text: &str,
+) -> bool {
+    matches!(
+        timeout(WRITE_TIMEOUT, socket.send(Message::Text(text.into()))).await,
+        Ok(Ok(()))
+    )
+}
+
+async fn serve(state: AppState, session: SessionUser, since: Option<i64>, socket: WebSocket) {
+    let user_id = session.user.id;
+    // Subscribe before reading the backlog, so nothing falls between the two;
+    // live frames already replayed are skipped by their event id.
+    let mut subscription = state.hub.subscribe(user_id, &session.session_id);
+    let (mut sink, mut stream) = socket.split();
+
+    let mut replayed_up_to = 0;
+    if let Some(since) = since {
+        match meetings::events_since(&state, user_id, since).await {
+            Ok(events) => {
+                for event in events {
+                    replayed_up_to = event.event_id().unwrap_or(replayed_up_to);
+                    let Ok(text) = serde_json::to_string(&event) else {
+                        continue;
+                    };
+                    if !send_text(&mut sink, &text).await {
+                        return;
+                    }
+                }
+            }
+            Err(err) => {
+                let _ = err.into_api();
+                return;
+            }
+        }
+    }
+    if session.user.role == Role::Researcher {
+        match meetings::pending_count(&state, user_id).await {
+            Ok(count) => {
+                let Ok(text) = serde_json::to_string(&LiveEvent::PendingCount { count }) else {
+                    return;
+                };
+                if !send_text(&mut sink, &text).await {
+                    return;
+                }
+            }
+            Err(err) => {
+                let _ = err.into_api();
+                return;
+            }
+        }
+    }
+
+    let mut ping = interval(PING_EVERY);
+    ping.tick().await;
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            frame = subscription.frames.recv() => match frame {
+                Some(Frame { event_id, text }) => {
+                    if event_id.is_some_and(|id| id <= replayed_up_to) {
+                        continue;
+                    }
+                    if !send_text(&mut sink, &text).await {
+                        break;
+                    }
+                }
+                None => {
+                    // Dropped by the hub: fell behind, or the session ended.
+                    let _ = timeout(WRITE_TIMEOUT, sink.send(Message::Close(Some(CloseFrame {
+                        code: CLOSE_RESYNC,
+                        reason: "resync".into(),
+                    })))).await;
+                    break;
+                }
+            },
+            incoming = stream.next() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                // Any frame shows the client is alive; text frames carry no commands.
+                Some(Ok(_)) => last_heard = Instant::now(),
+            },
+            _ = ping.tick() => {
+                if last_heard.elapsed() > DEAD_AFTER {
+                    break;
+                }
+                if !matches!(timeout(WRITE_TIMEOUT, sink.send(Message::Ping(Default::default()))).await, Ok(Ok(()))) {
+                    break;
+                }
+            }
+        }
+    }
+}

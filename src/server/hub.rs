@@ -1,0 +1,196 @@
+//! Delivery of live events to connected clients. Services publish after their
+//! transaction commits; WebSocket connections subscribe by user. The trait is
+//! what a multi-instance implementation (e.g. PostgreSQL LISTEN/NOTIFY) would
+//! replace; pages and services only see the trait.
+
+use crate::shared::model::LiveEvent;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+/// One frame, serialized once for every connection of its recipient.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    /// The event's id, for frames that carry one (not `pending_count`).
+    pub event_id: Option<i64>,
+    pub text: Arc<str>,
+}
+
+pub trait EventHub: Send + Sync + 'static {
+    /// Sends `event` to every open connection of `user_id`.
+    fn publish(&self, user_id: i64, event: &LiveEvent);
+    /// Registers a connection; it receives frames until the returned
+    /// subscription is dropped, or until the hub drops it (queue full,
+    /// logout), which ends the receiver.
+    fn subscribe(&self, user_id: i64, session_id: &str) -> Subscription;
+    /// Ends every connection opened with this session (on logout).
+    fn close_session(&self, session_id: &str);
+    /// Open connections, for metrics and tests.
+    fn connection_count(&self) -> usize;
+}
+
+pub struct Subscription {
+    pub frames: mpsc::Receiver<Frame>,
+    _guard: Box<dyn Send + Sync>,
+}
+
+struct Connection {
+    id: u64,
+    session_id: String,
+    tx: mpsc::Sender<Frame>,
+}
+
+/// The single-instance hub: a map from user to bounded per-connection queues.
+pub struct InProcessHub {
+    queue_capacity: usize,
+    next_id: AtomicU64,
+    connections: Arc<Mutex<HashMap<i64, Vec<Connection>>>>,
+}
+
+impl InProcessHub {
+    pub fn new(queue_capacity: usize) -> Self {
+        InProcessHub {
+            queue_capacity: queue_capacity.max(1),
+            next_id: AtomicU64::new(1),
+            connections: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Vec<Connection>>> {
+        // A panic while holding the lock leaves the map consistent (every
+        // change is a single push or retain), so a poisoned lock is usable.
+        self.connections.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+struct Unregister {
+    connections: Arc<Mutex<HashMap<i64, Vec<Connection>>>>,
+    user_id: i64,
+    id: u64,
+}
+
+impl Drop for Unregister {
+    fn drop(&mut self) {
+        let mut map = self.connections.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(list) = map.get_mut(&self.user_id) {
+            list.retain(|c| c.id != self.id);
+            if list.is_empty() {
+                map.remove(&self.user_id);
+            }
+        }
+    }
+}
+
+impl EventHub for InProcessHub {
+    fn publish(&self, user_id: i64, event: &LiveEvent) {
+        let frame = match serde_json::to_string(event) {
+            Ok(text) => Frame {
+                event_id: event.event_id(),
+                text: text.into(),
+            },
+            Err(err) => {
+                tracing::error!(error = %err, "could not serialize a live event");
+                return;
+            }
+        };
+        let mut map = self.lock();
+        if let Some(list) = map.get_mut(&user_id) {
+            // A connection whose queue is full cannot keep up: drop it rather
+            // than wait. Its client reconnects and resyncs with `since`.
+            list.retain(|c| match c.tx.try_send(frame.clone()) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    tracing::warn!(
+                        connection = c.id,
+                        "dropping a live connection that fell behind"
+                    );
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            });
+        }
+    }
+
+    fn subscribe(&self, user_id: i64, session_id: &str) -> Subscription {
+        let (tx, rx) = mpsc::channel(self.queue_capacity);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.lock().entry(user_id).or_default().push(Connection {
+            id,
+            session_id: session_id.to_string(),
+            tx,
+        });
+        Subscription {
+            frames: rx,
+            _guard: Box::new(Unregister {
+                connections: self.connections.clone(),
+                user_id,
+                id,
+            }),
+        }
+    }
+
+    fn close_session(&self, session_id: &str) {
+        let mut map = self.lock();
+        for list in map.values_mut() {
+            list.retain(|c| c.session_id != session_id);
+        }
+        map.retain(|_, list| !list.is_empty());
+    }
+
+    fn connection_count(&self) -> usize {
+        self.lock().values().map(Vec::len).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(n: i64) -> LiveEvent {
+        LiveEvent::PendingCount { count: n }
+    }
+
+    #[tokio::test]
+    async fn delivers_only_to_the_named_user_and_all_their_tabs() {
+        let hub = InProcessHub::new(8);
+        let mut a1 = hub.subscribe(1, "s1");
+        let mut a2 = hub.subscribe(1, "s2");
+        let mut b = hub.subscribe(2, "s3");
+        hub.publish(1, &count(4));
+        assert_eq!(
+            &*a1.frames.recv().await.unwrap().text,
+            r#"{"type":"pending_count","count":4}"#
+        );
+        assert!(a2.frames.recv().await.is_some());
+        assert!(b.frames.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_drops_that_connection_only() {
+        let hub = InProcessHub::new(2);
+        let mut slow = hub.subscribe(1, "slow");
+        let mut fast = hub.subscribe(1, "fast");
+        for n in 0..3 {
+            hub.publish(1, &count(n));
+            fast.frames.recv().await.unwrap();
+        }
+        assert_eq!(hub.connection_count(), 1);
+        // The slow one gets what was queued, then the end of its stream.
+        assert!(slow.frames.recv().await.is_some());
+        assert!(slow.frames.recv().await.is_some());
+        assert!(slow.frames.recv().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn closing_a_session_ends_its_connections_and_drop_unregisters() {
+        let hub = InProcessHub::new(4);
+        let mut gone = hub.subscribe(1, "logout");
+        let kept = hub.subscribe(1, "other");
+        hub.close_session("logout");
+        assert!(gone.frames.recv().await.is_none());
+        assert_eq!(hub.connection_count(), 1);
+        drop(kept);
+        assert_eq!(hub.connection_count(), 0);
+    }
+}

@@ -1,0 +1,15 @@
+//! Everything only the server compiles: configuration, database, services,
+//! HTTP and WebSocket handlers.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod fns;
+pub mod http;
+pub mod hub;
+pub mod passwords;
+pub mod repo;
+pub mod services;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,211 @@
+//! Meeting requests and their append-only event log.
+
+use sqlx::{Any, AnyPool, Transaction};
+
+/// A request with both parties' names, as every reader needs it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RequestRow {
+    pub id: i64,
+    pub requester_id: i64,
+    pub requester_name: String,
+    pub expert_id: i64,
+    pub expert_name: String,
+    pub message: String,
+    pub status: String,
+    pub created_at: String,
+    pub updated_at: Option<String>,
+    pub preferred_at: String,
+    pub meeting_type: String,
+    pub time_zone: String,
+    pub decision_reason: Option<String>,
+}
+
+/// One event of the log joined with its request, for replay.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct EventRow {
+    pub event_id: i64,
+    pub actor_id: i64,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub reason: Option<String>,
+    pub event_at: String,
+    #[sqlx(flatten)]
+    pub request: RequestRow,
+}
+
+const SELECT_REQUEST: &str = "SELECT r.id, r.requester_id, p.full_name AS requester_name, \
+     r.expert_id, x.full_name AS expert_name, r.message, r.status, r.created_at, r.updated_at, \
+     r.preferred_at, r.meeting_type, r.time_zone, r.decision_reason \
+     FROM meeting_requests r \
+     JOIN users p ON p.id = r.requester_id \
+     JOIN users x ON x.id = r.expert_id";
+
+pub struct NewRequest<'a> {
+    pub requester_id: i64,
+    pub expert_id: i64,
+    pub message: &'a str,
+    pub created_at: &'a str,
+    pub preferred_at: &'a str,
+    pub meeting_type: &'a str,
+    pub time_zone: &'a str,
+}
+
+/// Inserts a pending request and its creation event in one transaction.
+/// Returns (request id, event id). A second pending request for the same pair
+/// fails on the unique index.
+pub async fn insert(pool: &AnyPool, new: &NewRequest<'_>) -> Result<(i64, i64), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO meeting_requests \
+         (requester_id, expert_id, message, status, created_at, updated_at, preferred_at, meeting_type, time_zone) \
+         VALUES ($1, $2, $3, 'pending', $4, NULL, $5, $6, $7) RETURNING id",
+    )
+    .bind(new.requester_id)
+    .bind(new.expert_id)
+    .bind(new.message)
+    .bind(new.created_at)
+    .bind(new.preferred_at)
+    .bind(new.meeting_type)
+    .bind(new.time_zone)
+    .fetch_one(&mut *tx)
+    .await?;
+    let event_id = insert_event(
+        &mut tx,
+        id,
+        new.requester_id,
+        None,
+        "pending",
+        None,
+        new.created_at,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((id, event_id))
+}
+
+async fn insert_event(
+    tx: &mut Transaction<'_, Any>,
+    request_id: i64,
+    actor_id: i64,
+    from: Option<&str>,
+    to: &str,
+    reason: Option<&str>,
+    at: &str,
+) -> Result<i64, sqlx::Error> {
+    let (event_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO meeting_request_events (request_id, actor_id, from_status, to_status, reason, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(request_id)
+    .bind(actor_id)
+    .bind(from)
+    .bind(to)
+    .bind(reason)
+    .bind(at)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(event_id)
+}
+
+/// Moves a request from `pending` to `to` if, and only if, it is still
+/// pending: one conditional update, so of two racing answers exactly one
+/// wins. Returns the event id, or `None` when the request was no longer
+/// pending.
+pub async fn transition_from_pending(
+    pool: &AnyPool,
+    id: i64,
+    actor_id: i64,
+    to: &str,
+    reason: Option<&str>,
+    at: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE meeting_requests SET status = $1, updated_at = $2, decision_reason = $3 \
+         WHERE id = $4 AND status = 'pending'",
+    )
+    .bind(to)
+    .bind(at)
+    .bind(reason)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    let event_id = insert_event(&mut tx, id, actor_id, Some("pending"), to, reason, at).await?;
+    tx.commit().await?;
+    Ok(Some(event_id))
+}
+
+pub async fn find(pool: &AnyPool, id: i64) -> Result<Option<RequestRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{SELECT_REQUEST} WHERE r.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The requests a user sent or received, newest first, optionally of one status.
+pub async fn list_for(
+    pool: &AnyPool,
+    user_id: i64,
+    as_expert: bool,
+    status: Option<&str>,
+) -> Result<Vec<RequestRow>, sqlx::Error> {
+    let party = if as_expert {
+        "r.expert_id"
+    } else {
+        "r.requester_id"
+    };
+    let sql = format!(
+        "{SELECT_REQUEST} WHERE {party} = $1 AND ($2 IS NULL OR r.status = $2) \
+         ORDER BY r.created_at DESC, r.id DESC"
+    );
+    sqlx::query_as(&sql)
+        .bind(user_id)
+        .bind(status)
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn pending_count(pool: &AnyPool, expert_id: i64) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM meeting_requests WHERE expert_id = $1 AND status = 'pending'",
+    )
+    .bind(expert_id)
+    .fetch_one(pool)
+    .await?;
+    Ok(n)
+}
+
+/// Events after `since` that concern `user_id` (as either party), oldest
+/// first, at most `limit`.
+pub async fn events_since(
+    pool: &AnyPool,
+    user_id: i64,
+    since: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT e.id AS event_id, e.actor_id, e.from_status, e.to_status, e.reason, e.created_at AS event_at, \
+         q.* FROM meeting_request_events e \
+         JOIN ({SELECT_REQUEST}) q ON q.id = e.request_id \
+         WHERE e.id > $1 AND (q.requester_id = $2 OR q.expert_id = $2) \
+         ORDER BY e.id LIMIT $3"
+    );
+    sqlx::query_as(&sql)
+        .bind(since)
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+}
+
+/// The newest event id, where a fresh client starts following.
+pub async fn last_event_id(pool: &AnyPool) -> Result<i64, sqlx::Error> {
+    let (n,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM meeting_request_events")
+        .fetch_one(pool)
+        .await?;
+    Ok(n.unwrap_or(0))
+}

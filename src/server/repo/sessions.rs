@@ -1,0 +1,107 @@
+//! Session rows and the failed-login record. Times are Unix seconds.
+
+use sqlx::AnyPool;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: String,
+    pub user_id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub email: String,
+    pub full_name: String,
+    pub role: String,
+}
+
+pub async fn insert(
+    pool: &AnyPool,
+    id: &str,
+    user_id: i64,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn find(pool: &AnyPool, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.email, u.full_name, u.role \
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn touch(pool: &AnyPool, id: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(pool: &AnyPool, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Removes sessions idle since before `idle_cutoff` or past their absolute end.
+pub async fn delete_expired(
+    pool: &AnyPool,
+    now: i64,
+    idle_cutoff: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2")
+        .bind(now)
+        .bind(idle_cutoff)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Failed logins for `email` since `since`, and the oldest of them.
+pub async fn failures_since(
+    pool: &AnyPool,
+    email: &str,
+    since: i64,
+) -> Result<(i64, Option<i64>), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COUNT(*), MIN(created_at) FROM login_failures WHERE email = $1 AND created_at > $2",
+    )
+    .bind(email)
+    .bind(since)
+    .fetch_one(pool)
+    .await
+}
+
+pub async fn record_failure(pool: &AnyPool, email: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO login_failures (email, created_at) VALUES ($1, $2)")
+        .bind(email)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn forget_failures_before(pool: &AnyPool, before: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE created_at <= $1")
+        .bind(before)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,68 @@
+use sqlx::AnyPool;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub full_name: String,
+    pub role: String,
+    pub specialty: Option<String>,
+    pub institution: Option<String>,
+    pub bio: Option<String>,
+    pub created_at: String,
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub full_name: &'a str,
+    pub role: &'a str,
+    pub specialty: Option<&'a str>,
+    pub institution: Option<&'a str>,
+    pub bio: Option<&'a str>,
+    pub created_at: &'a str,
+}
+
+const COLUMNS: &str =
+    "id, email, password_hash, full_name, role, specialty, institution, bio, created_at";
+
+pub async fn insert(pool: &AnyPool, user: &NewUser<'_>) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO users (email, password_hash, full_name, role, specialty, institution, bio, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(user.email)
+    .bind(user.password_hash)
+    .bind(user.full_name)
+    .bind(user.role)
+    .bind(user.specialty)
+    .bind(user.institution)
+    .bind(user.bio)
+    .bind(user.created_at)
+    .fetch_one(pool)
+    .await?;
+    Ok(id)
+}
+
+pub async fn find_by_email(pool: &AnyPool, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
+        .bind(email)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn find_by_id(pool: &AnyPool, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn researchers(pool: &AnyPool) -> Result<Vec<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users WHERE role = 'researcher' ORDER BY full_name, id"
+    ))
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,28 @@
+use super::config::Config;
+use super::db::Database;
+use super::hub::EventHub;
+use super::passwords::Passwords;
+use axum::extract::FromRef;
+use governor::DefaultKeyedRateLimiter;
+use leptos::config::LeptosOptions;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Everything a handler or server function needs, cloned cheaply per request.
+/// Server functions receive it as context (`expect_context::<AppState>()`).
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Database,
+    pub hub: Arc<dyn EventHub>,
+    pub passwords: Passwords,
+    pub config: Arc<Config>,
+    /// Logins and registrations per client address.
+    pub auth_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

@@ -1,0 +1,207 @@
+use leptos::config::LeptosOptions;
+use meeting_requests::server::config::Config;
+use meeting_requests::server::startup::Application;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+pub struct TestApp {
+    pub addr: String,
+    pub db_path: std::path::PathBuf,
+    _dir: tempdir::Dir,
+}
+
+/// A temporary directory removed on drop (no extra crate needed).
+pub mod tempdir {
+    pub struct Dir(pub std::path::PathBuf);
+    impl Dir {
+        pub fn new() -> Dir {
+            let path = std::env::temp_dir().join(format!(
+                "meeting-requests-test-{}-{}",
+                std::process::id(),
+                rand_suffix()
+            ));
+            std::fs::create_dir_all(&path).expect("temp dir");
+            Dir(path)
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    fn rand_suffix() -> u64 {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static N: AtomicU64 = AtomicU64::new(0);
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        t ^ N.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts the app with demo accounts and extra environment settings.
+pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
+    let dir = tempdir::Dir::new();
+    let db_path = dir.0.join("test.db");
+    let mut env: HashMap<String, String> = HashMap::from([
+        ("APP_DEMO".into(), "true".into()),
+        ("APP_ENV".into(), "test".into()),
+        ("APP_AUTH_RATE_PER_MINUTE".into(), "100000".into()),
+        (
+            "DATABASE_URL".into(),
+            format!("sqlite://{}?mode=rwc", db_path.display()),
+        ),
+    ]);
+    for (k, v) in vars {
+        env.insert(k.to_string(), v.to_string());
+    }
+    let leptos = LeptosOptions::builder()
+        .output_name("meeting-requests")
+        .site_addr(([127, 0, 0, 1], 0).into())
+        .build();
+    let config = Config::from_lookup(|k| env.get(k).cloned(), leptos).expect("config");
+    let app = Application::build(config).await.expect("app builds");
+    let addr = format!("127.0.0.1:{}", app.local_addr().expect("addr").port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        addr,
+        db_path,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A client with its own cookie jar (one browser).
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Client {
+        let client = self.client();
+        let res = client
+            .post(self.url("/api/auth/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(res.status(), StatusCode::OK, "login as {email}");
+        client
+    }
+
+    pub async fn patient(&self) -> Client {
+        self.login("patient@test.com", "password123").await
+    }
+
+    pub async fn researcher(&self) -> Client {
+        self.login("researcher@test.com", "password123").await
+    }
+
+    pub async fn expert_id(&self, client: &Client, email_name: &str) -> i64 {
+        let experts: Value = client
+            .get(self.url("/api/experts"))
+            .send()
+            .await
+            .expect("experts")
+            .json()
+            .await
+            .expect("json");
+        experts
+            .as_array()
+            .expect("array")
+            .iter()
+            .find(|e| e["full_name"] == email_name)
+            .and_then(|e| e["id"].as_i64())
+            .expect("expert present")
+    }
+
+    /// Sends a valid request from `client` to the expert named `name`.
+    pub async fn send_request(&self, client: &Client, expert_id: i64, note: &str) -> Response {
+        client
+            .post(self.url("/api/meetings/"))
+            .json(&json!({
+                "expert_id": expert_id,
+                "message": note,
+                "preferred_at": tomorrow_at_two(),
+                "meeting_type": "Video Call",
+                "time_zone": "Europe/Paris",
+            }))
+            .send()
+            .await
+            .expect("create request")
+    }
+
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+            .await
+            .expect("open db");
+        let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        n
+    }
+}
+
+pub fn tomorrow_at_two() -> String {
+    let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
+    format!("{}T14:00:00+01:00", tomorrow.format("%Y-%m-%d"))
+}
+
+/// Asserts the API's error shape and returns its code and field.
+pub async fn expect_error(res: Response, status: StatusCode) -> (String, Option<String>) {
+    assert_eq!(res.status(), status);
+    let body: Value = res.json().await.expect("error body is JSON");
+    let code = body["error"]["code"]
+        .as_str()
+        .expect("error.code")
+        .to_string();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    (code, body["error"]["field"].as_str().map(str::to_string))
+}
+
+impl TestApp {
+    /// Logs in and returns the `Cookie` header value of the new session.
+    pub async fn cookie_for(&self, email: &str) -> String {
+        let res = Client::new()
+            .post(self.url("/api/auth/login"))
+            .json(&json!({"email": email, "password": "password123"}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(res.status(), StatusCode::OK);
+        let set = res
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .expect("cookie");
+        set.split(';').next().expect("pair").to_string()
+    }
+
+    /// A client that sends this cookie (a second tab, say).
+    pub fn client_with_cookie(&self, cookie: &str) -> Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::COOKIE, cookie.parse().expect("header"));
+        Client::builder()
+            .default_headers(headers)
+            .build()
+            .expect("client")
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests: each starts the real application on a random port
+//! against a fresh SQLite database and talks HTTP and WebSocket to it.
+
+mod auth;
+mod helpers;
+mod live;
+mod meetings;
