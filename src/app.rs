@@ -1,6 +1,6 @@
 //! The HTML shell, the router and the pieces every page shares.
 
-use crate::api::auth::{Login, Logout, Me, Register, current_user};
+use crate::api::auth::{Logout, Me, current_user};
 use crate::components::live::{LiveConnection, Notices, provide_live};
 use crate::components::nav::Header;
 use crate::pages::{
@@ -12,7 +12,7 @@ use crate::shared::error::ApiError;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 pub const PRODUCT_NAME: &str = "CareBridge";
 
@@ -34,13 +34,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Who is logged in, and the actions that change it. Provided as context.
+/// Who is logged in. Provided as context.
 #[derive(Clone, Copy)]
 pub struct Auth {
     pub me: Resource<Result<Option<Me>, ApiError>>,
-    pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
-    pub register: ServerAction<Register>,
+    /// Bumped when a page logs someone in, so `me` loads again.
+    changed: RwSignal<u64>,
 }
 
 impl Auth {
@@ -48,55 +48,74 @@ impl Auth {
     pub fn user(&self) -> Option<Me> {
         self.me.get().and_then(Result::ok).flatten()
     }
+
+    /// Reloads `me` whenever `action` succeeds (login, registration).
+    pub fn follow<S>(&self, action: ServerAction<S>)
+    where
+        S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+        S::Output: Send + Sync + 'static,
+        S::Error: Send + Sync + 'static,
+    {
+        let changed = self.changed;
+        Effect::new(move |_| {
+            if action.value().with(|v| matches!(v, Some(Ok(_)))) {
+                changed.update(|n| *n += 1);
+            }
+        });
+    }
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let login = ServerAction::<Login>::new();
-    let logout = ServerAction::<Logout>::new();
-    let register = ServerAction::<Register>::new();
-    // Blocking: pages wait for it, so a guard can still redirect with a 302.
-    let me = Resource::new_blocking(
-        move || {
-            (
-                login.version().get(),
-                logout.version().get(),
-                register.version().get(),
-            )
-        },
-        |_| current_user(),
-    );
-    let auth = Auth {
-        me,
-        login,
-        logout,
-        register,
-    };
-    provide_context(auth);
-    provide_live();
-    Effect::new(|_| crate::components::browser::mark_hydrated());
-
     view! {
         <Stylesheet id="leptos" href="/pkg/meeting-requests.css"/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Meta name="description" content="Ask health researchers for a meeting and follow their answer live."/>
         <Title text=PRODUCT_NAME/>
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
-            <Header/>
-            <main id="main" tabindex="-1">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Landing/>
-                    <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/register") view=RegisterPage/>
-                    <Route path=path!("/experts") view=ExpertsPage/>
-                    <Route path=path!("/dashboard/patient") view=PatientDashboard/>
-                    <Route path=path!("/dashboard/researcher") view=ResearcherDashboard/>
-                </Routes>
-            </main>
-            <Notices/>
-            <LiveConnection/>
+            <Layout/>
         </Router>
+    }
+}
+
+/// Everything inside the router. (Actions whose errors a plain form post
+/// leaves in the URL are created by the pages, inside `<Routes>`, where the
+/// router provides that error.)
+#[component]
+fn Layout() -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    let changed = RwSignal::new(0u64);
+    // Blocking: pages wait for it, so a guard can still redirect with a 302.
+    let me = Resource::new_blocking(
+        move || (logout.version().get(), changed.get()),
+        |_| current_user(),
+    );
+    provide_context(Auth {
+        me,
+        logout,
+        changed,
+    });
+    provide_live();
+    Effect::new(|_| crate::components::browser::mark_hydrated());
+    // Pages behind a guard render in full before the first byte is sent, so
+    // the guard can still answer with a redirect or a 403.
+    let guarded = SsrMode::Async;
+
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <Header/>
+        <main id="main" tabindex="-1">
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=Landing/>
+                <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/register") view=RegisterPage/>
+                <Route path=path!("/experts") view=ExpertsPage ssr=guarded.clone()/>
+                <Route path=path!("/dashboard/patient") view=PatientDashboard ssr=guarded.clone()/>
+                <Route path=path!("/dashboard/researcher") view=ResearcherDashboard ssr=guarded/>
+            </Routes>
+        </main>
+        <Notices/>
+        <LiveConnection/>
     }
 }

@@ -66,9 +66,12 @@ fn Board(name: String) -> impl IntoView {
             }
         }
     });
+    // The tab title carries the count: "(3) Dashboard".
+    let title_count = RwSignal::new(None::<i64>);
+    Effect::new(move |_| title_count.set(pending_count()));
 
     view! {
-        <Title text=move || match pending_count().or_else(|| live.pending_count.get()) {
+        <Title text=move || match title_count.get() {
             Some(n) => format!("({n}) Dashboard"),
             None => "Dashboard".to_string(),
         }/>

@@ -1,3 +1,4 @@
+use crate::api::auth::Login;
 use crate::app::Auth;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -6,19 +7,15 @@ use leptos_router::components::A;
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
-    let error = move || {
-        auth.login
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.message)
-    };
+    let login = ServerAction::<Login>::new();
+    auth.follow(login);
+    let error = move || login.value().get().and_then(Result::err).map(|e| e.message);
     view! {
         <Title text="Log in"/>
         <section class="page narrow">
             <div class="card form-card">
                 <h1>"Log in"</h1>
-                <ActionForm action=auth.login>
+                <ActionForm action=login>
                     <div class="field">
                         <label for="email">"Email"</label>
                         <input id="email" name="email" type="email" autocomplete="username" required/>
@@ -34,7 +31,7 @@ pub fn LoginPage() -> impl IntoView {
                         />
                     </div>
                     {move || error().map(|m| view! { <p class="alert error" role="alert">{m}</p> })}
-                    <button type="submit" class="button wide" disabled=move || auth.login.pending().get()>
+                    <button type="submit" class="button wide" disabled=move || login.pending().get()>
                         "Log in"
                     </button>
                 </ActionForm>

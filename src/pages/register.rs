@@ -1,3 +1,4 @@
+use crate::api::auth::Register;
 use crate::app::Auth;
 use crate::components::widgets::FieldError;
 use leptos::prelude::*;
@@ -7,7 +8,9 @@ use leptos_router::components::A;
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
-    let error = Signal::derive(move || auth.register.value().get().and_then(Result::err));
+    let register = ServerAction::<Register>::new();
+    auth.follow(register);
+    let error = Signal::derive(move || register.value().get().and_then(Result::err));
     let field = move |name: &'static str| {
         Signal::derive(move || error.get().and_then(|e| e.for_field(name)))
     };
@@ -17,7 +20,7 @@ pub fn RegisterPage() -> impl IntoView {
         <section class="page narrow">
             <div class="card form-card">
                 <h1>"Create an account"</h1>
-                <ActionForm action=auth.register>
+                <ActionForm action=register>
                     <fieldset class="field role-choice">
                         <legend>"I am a"</legend>
                         <label class="choice">
@@ -73,7 +76,7 @@ pub fn RegisterPage() -> impl IntoView {
                         </div>
                     </fieldset>
                     {move || general().map(|m| view! { <p class="alert error" role="alert">{m}</p> })}
-                    <button type="submit" class="button wide" disabled=move || auth.register.pending().get()>
+                    <button type="submit" class="button wide" disabled=move || register.pending().get()>
                         "Create account"
                     </button>
                 </ActionForm>

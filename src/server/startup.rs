@@ -130,6 +130,21 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// The body-size cap answers 413 in plain text; give it the API's JSON shape.
+async fn json_payload_too_large(response: axum::response::Response) -> axum::response::Response {
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+        return super::error::api_error_response(crate::shared::error::ApiError::new(
+            crate::shared::error::ErrorCode::PayloadTooLarge,
+            "The request body is too large.",
+        ));
+    }
+    response
+}
+
 fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(App);
@@ -153,6 +168,7 @@ fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(middleware::refuse_foreign_origin))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::map_response(json_payload_too_large))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<Body>| {

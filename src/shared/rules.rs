@@ -261,12 +261,14 @@ mod tests {
 
     #[test]
     fn composed_message_matches_the_seed() {
+        // The seed's example says "Tuesday, November 5, 2025"; that date was a
+        // Wednesday, and the weekday comes from the calendar.
         let at = Utc.with_ymd_and_hms(2025, 11, 5, 14, 0, 0).unwrap();
         let local = at.format(MESSAGE_TIME_FORMAT).to_string();
-        assert_eq!(local, "Tuesday, November 5, 2025, 02:00 PM");
+        assert_eq!(local, "Wednesday, November 5, 2025, 02:00 PM");
         assert_eq!(
             compose_message("Hi", &local, "Europe/Paris", MeetingType::VideoCall),
-            "Hi\n\nPreferred Date & Time: Tuesday, November 5, 2025, 02:00 PM (Europe/Paris)\nMeeting Type: Video Call"
+            "Hi\n\nPreferred Date & Time: Wednesday, November 5, 2025, 02:00 PM (Europe/Paris)\nMeeting Type: Video Call"
         );
     }
 }

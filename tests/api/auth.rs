@@ -399,6 +399,7 @@ async fn healthz_and_pages() {
     let anon = app
         .client()
         .get(app.url("/dashboard/patient"))
+        .header("accept", "text/html")
         .send()
         .await
         .unwrap();

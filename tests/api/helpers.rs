@@ -63,7 +63,7 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     }
     let leptos = LeptosOptions::builder()
         .output_name("meeting-requests")
-        .site_addr(([127, 0, 0, 1], 0).into())
+        .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
         .build();
     let config = Config::from_lookup(|k| env.get(k).cloned(), leptos).expect("config");
     let app = Application::build(config).await.expect("app builds");

@@ -17,11 +17,19 @@ use std::net::SocketAddr;
 /// not JSON, 413 for one too large, 400 naming the field otherwise.
 pub struct ApiJson<T>(pub T);
 
-/// The field a serde error names (`missing field `email``), if any.
+/// The field a serde error names: `missing field `email`` or a path prefix
+/// such as `expert_id: invalid type`.
 fn field_in(message: &str) -> Option<String> {
-    let start = message.find('`')? + 1;
-    let len = message[start..].find('`')?;
-    Some(message[start..start + len].to_string())
+    if let Some(start) = message.find('`') {
+        let len = message[start + 1..].find('`')?;
+        return Some(message[start + 1..start + 1 + len].to_string());
+    }
+    let (path, _) = message.split_once(": ")?;
+    let valid = !path.is_empty()
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c));
+    valid.then(|| path.to_string())
 }
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
@@ -35,7 +43,13 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         ),
         _ => {
             let detail = rejection.body_text();
-            let message = detail.rsplit(": ").next().unwrap_or(&detail).to_string();
+            // Drop axum's preamble ("Failed to deserialize the JSON body into
+            // the target type: ") and keep serde's own words.
+            let message = detail
+                .split_once("target type: ")
+                .map(|(_, rest)| rest)
+                .unwrap_or(&detail)
+                .to_string();
             let field = match &rejection {
                 JsonRejection::JsonDataError(_) => field_in(&message),
                 _ => None,
@@ -109,6 +123,11 @@ mod tests {
             field_in("missing field `email` at line 1 column 2").as_deref(),
             Some("email")
         );
-        assert_eq!(field_in("expected value"), None);
+        assert_eq!(field_in("expected value at line 1"), None);
+        assert_eq!(
+            field_in("expert_id: invalid type: string \"two\", expected i64 at line 1 column 17")
+                .as_deref(),
+            Some("expert_id")
+        );
     }
 }
