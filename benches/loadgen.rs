@@ -204,10 +204,10 @@ async fn main() {
         .expect("client");
     let ready = Instant::now();
     loop {
-        if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
-            if r.status().is_success() {
-                break;
-            }
+        if let Ok(r) = http.get(format!("{base}/healthz")).send().await
+            && r.status().is_success()
+        {
+            break;
         }
         assert!(
             ready.elapsed() < Duration::from_secs(30),
@@ -260,10 +260,9 @@ async fn main() {
                         .strip_prefix("load ")
                         .and_then(|s| s.split_whitespace().next())
                         .and_then(|s| s.parse::<u64>().ok())
+                        && let Ok(mut map) = timings.lock()
                     {
-                        if let Ok(mut map) = timings.lock() {
-                            map.entry(seq).or_default().arrived = Some(now);
-                        }
+                        map.entry(seq).or_default().arrived = Some(now);
                     }
                 }
             }

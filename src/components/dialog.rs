@@ -92,10 +92,8 @@ pub fn RequestDialog(
             ev.prevent_default();
             on_close.run(());
         }
-        "Tab" => {
-            if browser::trap_tab(DIALOG_ID, ev.shift_key()) {
-                ev.prevent_default();
-            }
+        "Tab" if browser::trap_tab(DIALOG_ID, ev.shift_key()) => {
+            ev.prevent_default();
         }
         _ => {}
     };

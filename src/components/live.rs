@@ -59,10 +59,7 @@ impl Live {
     /// Records a newer version of a request (from the stream or an action).
     pub fn upsert(&self, item: MeetingRequestView) {
         self.overlay.update(|map| {
-            let keep_old = map
-                .get(&item.id)
-                .is_some_and(|old| old.status.is_final() && !item.status.is_final());
-            if !keep_old {
+            if map.get(&item.id).is_none_or(|old| supersedes(&item, old)) {
                 map.insert(item.id, item);
             }
         });
@@ -97,10 +94,10 @@ impl Live {
 
     /// Applies one frame of the stream for a viewer of `role`.
     pub fn apply(&self, event: LiveEvent, role: Role) {
-        if let Some(id) = event.event_id() {
-            if id > self.last_event_id.get_value() {
-                self.last_event_id.set_value(id);
-            }
+        if let Some(id) = event.event_id()
+            && id > self.last_event_id.get_value()
+        {
+            self.last_event_id.set_value(id);
         }
         match event {
             LiveEvent::Created { request, .. } => {
@@ -201,16 +198,21 @@ fn run(live: Live, generation: StoredValue<u64>, mine: u64, role: Role) {
                 // ignores text from clients.
                 if write.send(Message::Text("hello".into())).await.is_ok() {
                     live.link.set(LinkState::Online);
-                    attempt = 0;
+                    let opened_at = js_sys::Date::now();
                     while let Some(Ok(message)) = read.next().await {
                         if !still_mine() {
                             return;
                         }
-                        if let Message::Text(text) = message {
-                            if let Ok(event) = serde_json::from_str::<LiveEvent>(&text) {
-                                live.apply(event, role);
-                            }
+                        if let Message::Text(text) = message
+                            && let Ok(event) = serde_json::from_str::<LiveEvent>(&text)
+                        {
+                            live.apply(event, role);
                         }
+                    }
+                    // Only a connection that lasted counts as a success: a
+                    // server that accepts and drops at once still backs off.
+                    if js_sys::Date::now() - opened_at > 5_000.0 {
+                        attempt = 0;
                     }
                 }
             }
@@ -253,6 +255,12 @@ pub fn Notices() -> impl IntoView {
     }
 }
 
+/// Whether `newer` may replace `older`: status only moves forward, so a
+/// final status is never undone by a stale pending copy.
+fn supersedes(newer: &MeetingRequestView, older: &MeetingRequestView) -> bool {
+    newer.status.is_final() || !older.status.is_final()
+}
+
 /// A request list as loaded, with newer versions from `overlay` laid over it
 /// and requests it has not seen yet added; newest first.
 pub fn merge_requests(
@@ -262,8 +270,7 @@ pub fn merge_requests(
     let mut out: Vec<MeetingRequestView> = base
         .iter()
         .map(|item| match overlay.get(&item.id) {
-            // Status only moves forward: a final status is never undone.
-            Some(newer) if !(item.status.is_final() && !newer.status.is_final()) => newer.clone(),
+            Some(newer) if supersedes(newer, item) => newer.clone(),
             _ => item.clone(),
         })
         .collect();

@@ -58,12 +58,11 @@ fn Board(name: String) -> impl IntoView {
     // The server announces its count; when it differs from what this page
     // shows, something was missed: load the list again.
     Effect::new(move |_| {
-        if let Some(announced) = live.pending_count.get() {
-            if let Some(shown) = pending_count() {
-                if shown != announced {
-                    loaded.refetch();
-                }
-            }
+        if let Some(announced) = live.pending_count.get()
+            && let Some(shown) = pending_count()
+            && shown != announced
+        {
+            loaded.refetch();
         }
     });
     // The tab title carries the count: "(3) Dashboard".

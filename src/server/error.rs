@@ -73,10 +73,10 @@ pub fn api_error_response(err: ApiError) -> Response {
     let status = status_of(err.code);
     let retry_after = err.retry_after;
     let mut response = (status, Json(serde_json::json!({ "error": err }))).into_response();
-    if let Some(seconds) = retry_after {
-        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
+    if let Some(seconds) = retry_after
+        && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     response
 }

@@ -62,10 +62,10 @@ pub fn append_header(name: header::HeaderName, value: HeaderValue) {
 pub fn finish<T>(result: AppResult<T>) -> Result<T, ApiError> {
     result.map_err(|err: AppError| {
         let api = err.into_api();
-        if !is_plain_form_post() {
-            if let Some(response) = use_context::<ResponseOptions>() {
-                response.set_status(status_of(api.code));
-            }
+        if !is_plain_form_post()
+            && let Some(response) = use_context::<ResponseOptions>()
+        {
+            response.set_status(status_of(api.code));
         }
         api
     })
