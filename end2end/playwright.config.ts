@@ -6,6 +6,7 @@ const baseURL = process.env.E2E_BASE_URL ?? "http://127.0.0.1:3000";
 
 export default defineConfig({
   testDir: "./tests",
+  globalSetup: "./wait-for-server.ts",
   timeout: 60_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,

@@ -2,6 +2,9 @@
 # Runs every check: formatting, clippy for both builds, the Rust unit and
 # integration tests (real server, real SQLite), and the Playwright tests in
 # headless Chromium against the real app built by cargo-leptos.
+#
+#   scripts/test.sh        everything
+#   scripts/test.sh e2e    only the browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
@@ -10,17 +13,19 @@ source scripts/env.sh
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 started=$(date +%s)
 
-step "cargo fmt --check"
-cargo fmt --all -- --check
+if [ "${1:-}" != "e2e" ]; then
+  step "cargo fmt --check"
+  cargo fmt --all -- --check
 
-step "clippy (server build)"
-cargo clippy --all-targets --features ssr -- -D warnings
+  step "clippy (server build)"
+  cargo clippy --all-targets --features ssr -- -D warnings
 
-step "clippy (WebAssembly client build)"
-cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+  step "clippy (WebAssembly client build)"
+  cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
-step "Rust unit and integration tests"
-cargo test --features ssr
+  step "Rust unit and integration tests"
+  cargo test --features ssr
+fi
 
 step "end-to-end tests (cargo leptos end-to-end, Playwright + Chromium)"
 e2e_dir=$(mktemp -d)
@@ -34,6 +39,8 @@ export APP_ENV=test
 # Many logins come from one address during the tests.
 export APP_AUTH_RATE_PER_MINUTE=10000
 export RUST_LOG="${RUST_LOG:-warn}"
+# The restart test runs a second server of its own from this binary.
+export E2E_SERVER_BIN="$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')/debug/meeting-requests"
 cargo leptos end-to-end
 
 printf '\n\033[32mall tests passed\033[0m in %ss\n' "$(( $(date +%s) - started ))"

@@ -39,8 +39,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub struct Auth {
     pub me: Resource<Result<Option<Me>, ApiError>>,
     pub logout: ServerAction<Logout>,
-    /// Bumped when a page logs someone in, so `me` loads again.
-    changed: RwSignal<u64>,
 }
 
 impl Auth {
@@ -48,21 +46,24 @@ impl Auth {
     pub fn user(&self) -> Option<Me> {
         self.me.get().and_then(Result::ok).flatten()
     }
+}
 
-    /// Reloads `me` whenever `action` succeeds (login, registration).
-    pub fn follow<S>(&self, action: ServerAction<S>)
-    where
-        S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
-        S::Output: Send + Sync + 'static,
-        S::Error: Send + Sync + 'static,
-    {
-        let changed = self.changed;
-        Effect::new(move |_| {
-            if action.value().with(|v| matches!(v, Some(Ok(_)))) {
-                changed.update(|n| *n += 1);
+/// After logging in, out or registering, load the next page in full: every
+/// part of the app then starts from the new session (the server also sends
+/// this redirect itself to plain form posts).
+pub fn reload_on_success<S>(action: ServerAction<S>, to: impl Fn(&S::Output) -> String + Send + Sync + 'static)
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        action.value().with(|value| {
+            if let Some(Ok(output)) = value {
+                crate::components::browser::go_to(&to(output));
             }
-        });
-    }
+        })
+    });
 }
 
 #[component]
@@ -85,17 +86,10 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Layout() -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
-    let changed = RwSignal::new(0u64);
+    reload_on_success(logout, |_| "/login".to_string());
     // Blocking: pages wait for it, so a guard can still redirect with a 302.
-    let me = Resource::new_blocking(
-        move || (logout.version().get(), changed.get()),
-        |_| current_user(),
-    );
-    provide_context(Auth {
-        me,
-        logout,
-        changed,
-    });
+    let me = Resource::new_blocking(|| (), |_| current_user());
+    provide_context(Auth { me, logout });
     provide_live();
     Effect::new(|_| crate::components::browser::mark_hydrated());
     // Pages behind a guard render in full before the first byte is sent, so

@@ -7,12 +7,17 @@ export async function hydrated(page: Page) {
   await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
 }
 
+/** Logs in through the page; with the right password, waits for the dashboard. */
 export async function login(page: Page, email: string, password = PASSWORD) {
   await page.goto("/login");
   await hydrated(page);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
+  if (password === PASSWORD) {
+    await expect(page).toHaveURL(/\/dashboard\/(patient|researcher)$/);
+    await hydrated(page);
+  }
 }
 
 /** Registers a fresh patient through the page and returns its email. */

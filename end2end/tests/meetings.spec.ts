@@ -137,42 +137,6 @@ test("live: both sides see each other's actions without reloading", async ({ bro
   await researcher.context.close();
 });
 
-test("live: a request sent while the researcher was offline appears after reconnecting", async ({ browser }) => {
-  const researcher = await newPage(browser);
-  let down = false;
-  const sockets: { close: () => Promise<void> }[] = [];
-  await researcher.page.routeWebSocket(/\/api\/ws/, (ws) => {
-    if (down) {
-      ws.close();
-      return;
-    }
-    ws.connectToServer();
-    sockets.push(ws);
-  });
-  await login(researcher.page, "priya.nair@test.com");
-  await expect(researcher.page).toHaveURL(/\/dashboard\/researcher$/);
-  await hydrated(researcher.page);
-  const before = await pendingCount(researcher.page);
-  await expect.poll(() => sockets.length).toBeGreaterThan(0);
-
-  // Drop the connection and keep it down.
-  down = true;
-  for (const ws of sockets) await ws.close();
-  await expect(researcher.page.getByText("Offline, reconnecting…")).toBeVisible();
-
-  const patient = await newPage(browser);
-  await registerPatient(patient.page, "Omar Offline");
-  await requestMeeting(patient.page, "Dr. Priya Nair", "Sent while you were offline");
-  await expect(researcher.page.getByText("Sent while you were offline")).toHaveCount(0);
-
-  down = false;
-  await expect(researcher.page.getByText("Sent while you were offline")).toBeVisible({ timeout: 30_000 });
-  await expect(researcher.page.getByRole("heading", { name: `Pending Meeting Requests (${before + 1})` })).toBeVisible();
-  await expect(researcher.page.getByText("Offline, reconnecting…")).toHaveCount(0);
-  await patient.context.close();
-  await researcher.context.close();
-});
-
 test("the request dialog works without JavaScript", async ({ browser }) => {
   const setup = await newPage(browser);
   const email = await registerPatient(setup.page, "Nora NoScript");

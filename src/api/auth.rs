@@ -42,7 +42,7 @@ pub async fn login(email: String, password: String) -> Result<UserView, ApiError
         .await,
     )?;
     fns::set_session_cookie(&state, &session.token);
-    leptos_axum::redirect(session.user.role.dashboard_path());
+    fns::redirect_plain_form_post(session.user.role.dashboard_path());
     Ok(session.user)
 }
 
@@ -80,7 +80,7 @@ pub async fn register(
     let session =
         fns::finish(accounts::login(&state, None, &email, &password, previous.as_ref()).await)?;
     fns::set_session_cookie(&state, &session.token);
-    leptos_axum::redirect(session.user.role.dashboard_path());
+    fns::redirect_plain_form_post(session.user.role.dashboard_path());
     Ok(session.user)
 }
 
@@ -92,6 +92,6 @@ pub async fn logout() -> Result<(), ApiError> {
         fns::finish(accounts::logout(&state, &session).await)?;
     }
     fns::clear_session_cookie(&state);
-    leptos_axum::redirect("/login");
+    fns::redirect_plain_form_post("/login");
     Ok(())
 }

@@ -45,9 +45,7 @@ pub async fn send_request(
         )
         .await,
     )?;
-    if fns::is_plain_form_post() {
-        leptos_axum::redirect(&format!("/experts?sent={}", item.id));
-    }
+    fns::redirect_plain_form_post(&format!("/experts?sent={}", item.id));
     Ok(item)
 }
 
@@ -64,12 +62,10 @@ pub async fn answer_request(
     let item = fns::finish(
         meetings::change_status(&state, &session, id, &status, reason.as_deref()).await,
     )?;
-    if fns::is_plain_form_post() {
-        leptos_axum::redirect(&format!(
-            "{}?done={}",
-            session.user.role.dashboard_path(),
-            item.status.as_str()
-        ));
-    }
+    fns::redirect_plain_form_post(&format!(
+        "{}?done={}",
+        session.user.role.dashboard_path(),
+        item.status.as_str()
+    ));
     Ok(item)
 }

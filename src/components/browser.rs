@@ -178,3 +178,13 @@ pub fn mark_hydrated() {
         let _ = body.set_attribute("data-hydrated", "true");
     }
 }
+
+/// Loads `path` as a new page.
+pub fn go_to(path: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}

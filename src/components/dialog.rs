@@ -116,7 +116,7 @@ pub fn RequestDialog(
                 </p>
                 <form method="post" action=SendRequest::url() on:submit=on_submit novalidate>
                     <input type="hidden" name="expert_id" value=expert_id/>
-                    <input type="hidden" name="time_zone" prop:value=move || time_zone.get()/>
+                    <input type="hidden" name="time_zone" value=move || time_zone.get()/>
                     <div class="field">
                         <label for="message">"Message"</label>
                         <textarea
@@ -147,6 +147,7 @@ pub fn RequestDialog(
                             prop:value=move || preferred_at.get()
                             on:input=move |ev| preferred_at.set(event_target_value(&ev))
                         />
+                        <p class="hint">"In your time zone: " {move || time_zone.get()}</p>
                         <FieldError id="preferred_at-error" message=field_error("preferred_at")/>
                         <FieldError id="time_zone-error" message=field_error("time_zone")/>
                     </div>

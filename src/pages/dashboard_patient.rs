@@ -62,7 +62,7 @@ fn Board(name: String) -> impl IntoView {
                                     view! {
                                         <p class="empty">
                                             "You have not sent any meeting requests yet. "
-                                            <A href="/experts">"Browse the experts"</A>
+                                            <A href="/experts">"Find a researcher"</A>
                                             " to ask for one."
                                         </p>
                                     }

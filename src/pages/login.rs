@@ -1,14 +1,13 @@
 use crate::api::auth::Login;
-use crate::app::Auth;
+use crate::app::reload_on_success;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let auth = expect_context::<Auth>();
     let login = ServerAction::<Login>::new();
-    auth.follow(login);
+    reload_on_success(login, |user| user.role.dashboard_path().to_string());
     let error = move || login.value().get().and_then(Result::err).map(|e| e.message);
     view! {
         <Title text="Log in"/>

@@ -1,5 +1,5 @@
 use crate::api::auth::Register;
-use crate::app::Auth;
+use crate::app::reload_on_success;
 use crate::components::widgets::FieldError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -7,9 +7,8 @@ use leptos_router::components::A;
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let auth = expect_context::<Auth>();
     let register = ServerAction::<Register>::new();
-    auth.follow(register);
+    reload_on_success(register, |user| user.role.dashboard_path().to_string());
     let error = Signal::derive(move || register.value().get().and_then(Result::err));
     let field = move |name: &'static str| {
         Signal::derive(move || error.get().and_then(|e| e.for_field(name)))

@@ -51,6 +51,14 @@ pub fn is_plain_form_post() -> bool {
         .unwrap_or(false)
 }
 
+/// Sends a plain form post on to `path` (a 302). Calls from the WebAssembly
+/// client get their data instead and move on by themselves.
+pub fn redirect_plain_form_post(path: &str) {
+    if is_plain_form_post() {
+        leptos_axum::redirect(path);
+    }
+}
+
 pub fn append_header(name: header::HeaderName, value: HeaderValue) {
     if let Some(response) = use_context::<ResponseOptions>() {
         response.append_header(name, value);
