@@ -51,8 +51,10 @@ impl Auth {
 /// After logging in, out or registering, load the next page in full: every
 /// part of the app then starts from the new session (the server also sends
 /// this redirect itself to plain form posts).
-pub fn reload_on_success<S>(action: ServerAction<S>, to: impl Fn(&S::Output) -> String + Send + Sync + 'static)
-where
+pub fn reload_on_success<S>(
+    action: ServerAction<S>,
+    to: impl Fn(&S::Output) -> String + Send + Sync + 'static,
+) where
     S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
     S::Output: Send + Sync + 'static,
     S::Error: Send + Sync + 'static,

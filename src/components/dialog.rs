@@ -4,7 +4,7 @@
 
 use crate::api::meetings::SendRequest;
 use crate::components::browser;
-use crate::components::widgets::FieldError;
+use crate::components::widgets::{FieldError, FormAlert};
 use crate::shared::error::ApiError;
 use crate::shared::model::{ExpertView, MeetingType};
 use crate::shared::rules;
@@ -167,7 +167,7 @@ pub fn RequestDialog(
                         </select>
                         <FieldError id="meeting_type-error" message=field_error("meeting_type")/>
                     </div>
-                    {move || general_error().map(|m| view! { <p class="alert error" role="alert">{m}</p> })}
+                    <FormAlert message=Signal::derive(general_error)/>
                     <div class="dialog-actions">
                         <a
                             href="/experts"

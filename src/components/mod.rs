@@ -1,5 +1,6 @@
 //! Pieces shared by the pages.
 
+pub mod board;
 pub mod browser;
 pub mod dialog;
 pub mod guard;

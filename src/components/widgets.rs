@@ -43,3 +43,13 @@ pub fn FieldError(id: &'static str, message: Signal<Option<String>>) -> impl Int
         </p>
     }
 }
+
+/// A form's error that belongs to no single field.
+#[component]
+pub fn FormAlert(message: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        message
+            .get()
+            .map(|m| view! { <p class="alert error" role="alert">{m}</p> })
+    }
+}

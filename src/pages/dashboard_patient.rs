@@ -1,12 +1,11 @@
-use crate::api::meetings::{AnswerRequest, my_requests};
+use crate::api::meetings::AnswerRequest;
+use crate::components::board::Board;
 use crate::components::guard::RequireRole;
-use crate::components::live::{merge_requests, use_live};
 use crate::components::widgets::{Banner, LocalTime, StatusBadge};
 use crate::shared::model::{MeetingRequestView, RequestStatus, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn PatientDashboard() -> impl IntoView {
@@ -18,30 +17,10 @@ pub fn PatientDashboard() -> impl IntoView {
 
 #[component]
 fn Board(name: String) -> impl IntoView {
-    let live = use_live();
-    let loaded = Resource::new(|| (), |_| my_requests());
-    let cancel = ServerAction::<AnswerRequest>::new();
-    let done = use_query_map().with_untracked(|q| q.get("done"));
-    let banner = RwSignal::new(
-        (done.as_deref() == Some("cancelled"))
-            .then(|| ("Your meeting request was cancelled.".to_string(), false)),
-    );
-    Effect::new(move |_| match cancel.value().get() {
-        Some(Ok(item)) => {
-            banner.set(Some((
-                "Your meeting request was cancelled.".to_string(),
-                false,
-            )));
-            live.upsert(item);
-        }
-        Some(Err(err)) => banner.set(Some((err.message, true))),
-        None => {}
-    });
-    let requests = move || {
-        loaded
-            .get()
-            .map(|r| r.map(|base| merge_requests(&base, &live.overlay.get())))
-    };
+    let board = Board::new(|_, _| "Your meeting request was cancelled.".to_string());
+    let cancel = board.answer;
+    let banner = board.banner;
+    let requests = move || board.requests();
 
     view! {
         <section class="page">

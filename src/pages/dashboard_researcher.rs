@@ -1,13 +1,14 @@
-use crate::api::meetings::{AnswerRequest, my_requests};
+use crate::api::meetings::AnswerRequest;
+use crate::components::board::Board;
 use crate::components::guard::RequireRole;
-use crate::components::live::{merge_requests, use_live};
+use crate::components::live::use_live;
 use crate::components::widgets::{Banner, LocalTime, StatusBadge};
 use crate::shared::model::{MeetingRequestView, RequestStatus, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 fn confirmation_for(status: RequestStatus, name: &str) -> String {
+    let name = if name.is_empty() { "The patient" } else { name };
     match status {
         RequestStatus::Accepted => format!("Meeting request accepted. {name} has been notified."),
         RequestStatus::Rejected => format!("Meeting request declined. {name} has been notified."),
@@ -23,31 +24,11 @@ pub fn ResearcherDashboard() -> impl IntoView {
 #[component]
 fn Board(name: String) -> impl IntoView {
     let live = use_live();
-    let loaded = Resource::new(|| (), |_| my_requests());
-    let answer = ServerAction::<AnswerRequest>::new();
-    let done = use_query_map().with_untracked(|q| q.get("done"));
-    let banner = RwSignal::new(
-        done.and_then(|d| RequestStatus::parse(&d))
-            .map(|s| (confirmation_for(s, "The patient"), false)),
-    );
-
-    Effect::new(move |_| match answer.value().get() {
-        Some(Ok(item)) => {
-            banner.set(Some((
-                confirmation_for(item.status, item.counterpart_name()),
-                false,
-            )));
-            live.upsert(item);
-        }
-        Some(Err(err)) => banner.set(Some((err.message, true))),
-        None => {}
-    });
-
-    let requests = move || {
-        loaded
-            .get()
-            .map(|r| r.map(|base| merge_requests(&base, &live.overlay.get())))
-    };
+    let board = Board::new(confirmation_for);
+    let loaded = board.loaded;
+    let answer = board.answer;
+    let banner = board.banner;
+    let requests = move || board.requests();
     let pending_count = move || {
         requests().and_then(Result::ok).map(|all| {
             all.iter()

@@ -1,5 +1,6 @@
 use crate::api::auth::Login;
 use crate::app::reload_on_success;
+use crate::components::widgets::FormAlert;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -29,7 +30,7 @@ pub fn LoginPage() -> impl IntoView {
                             required
                         />
                     </div>
-                    {move || error().map(|m| view! { <p class="alert error" role="alert">{m}</p> })}
+                    <FormAlert message=Signal::derive(error)/>
                     <button type="submit" class="button wide" disabled=move || login.pending().get()>
                         "Log in"
                     </button>

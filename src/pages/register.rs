@@ -1,6 +1,6 @@
 use crate::api::auth::Register;
 use crate::app::reload_on_success;
-use crate::components::widgets::FieldError;
+use crate::components::widgets::{FieldError, FormAlert};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -74,7 +74,7 @@ pub fn RegisterPage() -> impl IntoView {
                             <FieldError id="bio-error" message=field("bio")/>
                         </div>
                     </fieldset>
-                    {move || general().map(|m| view! { <p class="alert error" role="alert">{m}</p> })}
+                    <FormAlert message=Signal::derive(general)/>
                     <button type="submit" class="button wide" disabled=move || register.pending().get()>
                         "Create account"
                     </button>
