@@ -189,6 +189,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[derive(Default)]
 struct Timing {
+    sent: Option<Instant>,
     returned: Option<Instant>,
     arrived: Option<Instant>,
 }
@@ -313,6 +314,9 @@ async fn main() {
             timings.clone(),
             errors.clone(),
         );
+        if let Ok(mut map) = timings.lock() {
+            map.entry(seq).or_default().sent = Some(Instant::now());
+        }
         sends.push(tokio::spawn(async move {
             match client.post(url).json(&body).send().await {
                 Ok(res) if res.status() == 201 => {
