@@ -380,6 +380,31 @@ async fn main() {
         percentile(&delays, 99.0),
         delays.last().copied().unwrap_or(f64::NAN)
     );
+    let mut sent_to_frame: Vec<f64> = timings
+        .lock()
+        .map(|m| {
+            m.values()
+                .filter_map(|t| {
+                    Some(t.arrived?.saturating_duration_since(t.sent?).as_secs_f64() * 1000.0)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    sent_to_frame.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "POST sent -> researcher frame (ms): p50 {:.2}  p99 {:.2}  max {:.2}",
+        percentile(&sent_to_frame, 50.0),
+        percentile(&sent_to_frame, 99.0),
+        sent_to_frame.last().copied().unwrap_or(f64::NAN)
+    );
+    let early = map
+        .iter()
+        .filter(|(_, r, a)| matches!((r, a), (Some(r), Some(a)) if a < r))
+        .count();
+    println!(
+        "frames that arrived before their POST returned: {early} of {}",
+        delays.len()
+    );
     println!(
         "memory per idle WebSocket: {per_socket:.1} KiB (RSS difference / {})",
         o.researchers
