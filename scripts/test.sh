@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check: formatting, clippy for both builds, the Rust unit and
-# integration tests (real server, real SQLite), and the Playwright tests in
-# headless Chromium against the real app built by cargo-leptos.
+# integration tests (real server, on SQLite and again on PostgreSQL), and the
+# Playwright tests in headless Chromium against the real app built by
+# cargo-leptos.
 #
 #   scripts/test.sh        everything
 #   scripts/test.sh e2e    only the browser tests
@@ -23,8 +24,11 @@ if [ "${1:-}" != "e2e" ]; then
   step "clippy (WebAssembly client build)"
   cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
-  step "Rust unit and integration tests"
+  step "Rust unit and integration tests (SQLite)"
   cargo test --features ssr
+
+  step "integration tests against PostgreSQL"
+  TEST_POSTGRES_URL=$(scripts/test-postgres.sh) cargo test --features ssr --test api
 fi
 
 step "end-to-end tests (cargo leptos end-to-end, Playwright + Chromium)"

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 pub struct TestApp {
     pub addr: String,
-    pub db_path: std::path::PathBuf,
+    /// The app's own fresh database: SQLite in a temporary directory, or a
+    /// new PostgreSQL database when `TEST_POSTGRES_URL` names a server.
+    pub database_url: String,
     _dir: tempdir::Dir,
 }
 
@@ -48,15 +50,15 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the app with demo accounts and extra environment settings.
 pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     let dir = tempdir::Dir::new();
-    let db_path = dir.0.join("test.db");
+    let database_url = match std::env::var("TEST_POSTGRES_URL") {
+        Ok(admin_url) => fresh_postgres_database(&admin_url).await,
+        Err(_) => format!("sqlite://{}?mode=rwc", dir.0.join("test.db").display()),
+    };
     let mut env: HashMap<String, String> = HashMap::from([
         ("APP_DEMO".into(), "true".into()),
         ("APP_ENV".into(), "test".into()),
         ("APP_AUTH_RATE_PER_MINUTE".into(), "100000".into()),
-        (
-            "DATABASE_URL".into(),
-            format!("sqlite://{}?mode=rwc", db_path.display()),
-        ),
+        ("DATABASE_URL".into(), database_url.clone()),
     ]);
     for (k, v) in vars {
         env.insert(k.to_string(), v.to_string());
@@ -71,9 +73,37 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     tokio::spawn(app.run_until_stopped());
     TestApp {
         addr,
-        db_path,
+        database_url,
         _dir: dir,
     }
+}
+
+/// Creates an empty database `mr_test_…` on the server of `admin_url` (a URL
+/// whose role may create databases) and returns its URL.
+async fn fresh_postgres_database(admin_url: &str) -> String {
+    use sqlx::Connection;
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let name = format!(
+        "mr_test_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let mut admin = sqlx::PgConnection::connect(admin_url)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("drop old test database");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .expect("URL with a database");
+    format!("{base}/{name}")
 }
 
 impl TestApp {
@@ -144,10 +174,16 @@ impl TestApp {
             .expect("create request")
     }
 
-    pub async fn count_rows(&self, table: &str) -> i64 {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+    /// A direct connection to the app's database, for checks behind the API.
+    pub async fn db(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.database_url)
             .await
-            .expect("open db");
+            .expect("open db")
+    }
+
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let pool = self.db().await;
         let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(&pool)
             .await

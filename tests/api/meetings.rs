@@ -643,9 +643,7 @@ async fn the_seeds_verification_sql_runs_unchanged() {
         .send()
         .await
         .unwrap();
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_path.display()))
-        .await
-        .unwrap();
+    let pool = app.db().await;
     let rows: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
         "SELECT 
   mr.id,

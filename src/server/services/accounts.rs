@@ -44,14 +44,16 @@ pub struct NewSession {
     pub token: String,
 }
 
-fn user_view(row: &users::UserRow) -> AppResult<UserView> {
-    let role = Role::parse(&row.role)
-        .ok_or_else(|| AppError::internal(format!("user {} has an unknown role", row.id)))?;
+/// A stored user as the API shows it (a stored role is always valid; the
+/// CHECK constraint sees to that, so anything else is an internal error).
+fn user_view(id: i64, full_name: String, role: &str, email: String) -> AppResult<UserView> {
+    let role = Role::parse(role)
+        .ok_or_else(|| AppError::internal(format!("user {id} has an unknown role")))?;
     Ok(UserView {
-        id: row.id,
-        full_name: row.full_name.clone(),
+        id,
+        full_name,
         role,
-        email: row.email.clone(),
+        email,
     })
 }
 
@@ -202,7 +204,7 @@ pub async fn login(
     .await?;
     tracing::info!(user_id = row.id, "logged in");
     Ok(NewSession {
-        user: user_view(&row)?,
+        user: user_view(row.id, row.full_name, &row.role, row.email)?,
         token,
     })
 }
@@ -236,16 +238,9 @@ pub async fn resolve_session(state: &AppState, token: &str) -> AppResult<Option<
     if now - row.last_seen_at >= (idle / 30).clamp(1, 60) {
         sessions::touch(&state.db.pool, &id, now).await?;
     }
-    let role = Role::parse(&row.role)
-        .ok_or_else(|| AppError::internal(format!("user {} has an unknown role", row.user_id)))?;
     Ok(Some(SessionUser {
         session_id: id,
-        user: UserView {
-            id: row.user_id,
-            full_name: row.full_name,
-            role,
-            email: row.email,
-        },
+        user: user_view(row.user_id, row.full_name, &row.role, row.email)?,
     }))
 }
 

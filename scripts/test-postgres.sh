@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Makes sure a local PostgreSQL server runs (installing Debian's package if
+# needed) with a role that may create databases, then prints its admin URL
+# for the integration tests (TEST_POSTGRES_URL). Used by scripts/test.sh.
+set -euo pipefail
+say() { printf '\033[1m[postgres]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[31m[postgres] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+as_root=""
+[ "$(id -u)" -eq 0 ] || as_root="sudo"
+if ! command -v pg_ctlcluster >/dev/null; then
+  command -v apt-get >/dev/null || die "PostgreSQL is missing and apt-get is not available."
+  say "installing Debian's postgresql"
+  $as_root apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq postgresql >/dev/null
+fi
+version=$(ls /etc/postgresql | sort -V | tail -1)
+[ -n "$version" ] || die "no PostgreSQL cluster under /etc/postgresql"
+if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" && $4 == "online"' | grep -q .; then
+  say "starting PostgreSQL $version"
+  $as_root pg_ctlcluster "$version" main start >&2
+fi
+psql_admin() { $as_root su postgres -c "psql -qtAX -c \"$1\""; }
+for _ in $(seq 1 30); do
+  psql_admin "SELECT 1" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+if [ "$(psql_admin "SELECT 1 FROM pg_roles WHERE rolname = 'meetings_test'")" != "1" ]; then
+  say "creating the role meetings_test"
+  psql_admin "CREATE ROLE meetings_test LOGIN PASSWORD 'meetings_test' CREATEDB" >&2
+fi
+# Drop the databases that earlier runs left behind.
+for db in $(psql_admin "SELECT datname FROM pg_database WHERE datname LIKE 'mr_test_%'"); do
+  psql_admin "DROP DATABASE IF EXISTS $db" >&2
+done
+echo "postgres://meetings_test:meetings_test@127.0.0.1:5432/postgres"
