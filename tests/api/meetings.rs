@@ -669,3 +669,36 @@ ORDER BY mr.created_at DESC;",
     );
     assert_eq!(status, "accepted");
 }
+
+/// On PostgreSQL, writers of the event log take one advisory lock, so event
+/// ids commit in order and `since` can never skip one. (SQLite serializes
+/// all writers by itself; this test only has something to check on
+/// PostgreSQL, which the test command runs it against.)
+#[tokio::test]
+async fn postgres_event_writers_wait_for_each_other() {
+    let app = spawn_app().await;
+    if !app.database_url.starts_with("postgres") {
+        return;
+    }
+    use sqlx::Connection;
+    let patient = app.patient().await;
+    let sarah = app.expert_id(&patient, "Dr. Sarah Smith").await;
+    let mut holder = sqlx::PgConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_advisory_lock(7223)")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let url = app.url("/api/meetings/");
+    let body = json!({"expert_id": sarah, "message": "wait", "preferred_at": tomorrow_at_two(), "meeting_type": "Video Call", "time_zone": "UTC"});
+    let send =
+        tokio::spawn(async move { patient.post(url).json(&body).send().await.unwrap().status() });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!send.is_finished(), "the writer waits for the log's lock");
+    sqlx::query("SELECT pg_advisory_unlock(7223)")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    assert_eq!(send.await.unwrap(), StatusCode::CREATED);
+}

@@ -55,6 +55,7 @@ pub struct NewRequest<'a> {
 /// fails on the unique index.
 pub async fn insert(pool: &AnyPool, new: &NewRequest<'_>) -> Result<(i64, i64), sqlx::Error> {
     let mut tx = pool.begin().await?;
+    serialize_event_writers(&mut tx).await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO meeting_requests \
          (requester_id, expert_id, message, status, created_at, updated_at, preferred_at, meeting_type, time_zone) \
@@ -81,6 +82,20 @@ pub async fn insert(pool: &AnyPool, new: &NewRequest<'_>) -> Result<(i64, i64), 
     .await?;
     tx.commit().await?;
     Ok((id, event_id))
+}
+
+/// Makes event ids commit in order. PostgreSQL hands out identity ids at
+/// insert but shows rows at commit, so two concurrent writers could commit
+/// ids out of order and a client resuming with `since` could skip the
+/// smaller one. A transaction-scoped advisory lock serializes the writers of
+/// the log (SQLite serializes all writers already).
+async fn serialize_event_writers(tx: &mut Transaction<'_, Any>) -> Result<(), sqlx::Error> {
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock(7223)")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn insert_event(
@@ -120,6 +135,7 @@ pub async fn transition_from_pending(
     at: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
     let mut tx = pool.begin().await?;
+    serialize_event_writers(&mut tx).await?;
     let updated = sqlx::query(
         "UPDATE meeting_requests SET status = $1, updated_at = $2, decision_reason = $3 \
          WHERE id = $4 AND status = 'pending'",
