@@ -1,5 +1,5 @@
 use crate::components::browser;
-use crate::shared::model::RequestStatus;
+use crate::shared::model::{MeetingRequestView, RequestStatus};
 use leptos::prelude::*;
 
 /// A UTC instant shown in the viewer's own zone once hydrated (in UTC before).
@@ -52,4 +52,26 @@ pub fn FormAlert(message: Signal<Option<String>>) -> impl IntoView {
             .get()
             .map(|m| view! { <p class="alert error" role="alert">{m}</p> })
     }
+}
+
+/// The top of an answered or sent request's card: the other party, the
+/// status, the preferred time and the meeting type.
+#[component]
+pub fn RequestSummary(request: MeetingRequestView) -> impl IntoView {
+    view! {
+        <div class="request-head">
+            <h3>{request.counterpart_name().to_string()}</h3>
+            <StatusBadge status=request.status/>
+        </div>
+        <p class="meta">
+            "Preferred time " <LocalTime at=request.preferred_at.clone()/> " · "
+            {request.meeting_type.label()}
+        </p>
+    }
+}
+
+/// The reason given with a decision, if any.
+#[component]
+pub fn DecisionReason(reason: Option<String>) -> impl IntoView {
+    reason.map(|r| view! { <p class="reason">"Reason: " {r}</p> })
 }

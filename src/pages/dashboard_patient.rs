@@ -1,7 +1,7 @@
 use crate::api::meetings::AnswerRequest;
 use crate::components::board::Board;
 use crate::components::guard::RequireRole;
-use crate::components::widgets::{Banner, LocalTime, StatusBadge};
+use crate::components::widgets::{Banner, DecisionReason, LocalTime, RequestSummary};
 use crate::shared::model::{MeetingRequestView, RequestStatus, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -78,16 +78,9 @@ fn SentRequest(request: MeetingRequestView, cancel: ServerAction<AnswerRequest>)
         .to_string();
     view! {
         <li class="card request" data-request-id=id>
-            <div class="request-head">
-                <h3>{request.counterpart_name().to_string()}</h3>
-                <StatusBadge status=request.status/>
-            </div>
-            <p class="meta">
-                "Preferred time " <LocalTime at=request.preferred_at.clone()/> " · "
-                {request.meeting_type.label()}
-            </p>
+            <RequestSummary request=request.clone()/>
             <p class="message">{note}</p>
-            {request.decision_reason.clone().map(|r| view! { <p class="reason">"Reason: " {r}</p> })}
+            <DecisionReason reason=request.decision_reason.clone()/>
             <p class="meta">"Sent " <LocalTime at=request.created_at.clone()/></p>
             {pending
                 .then(|| {

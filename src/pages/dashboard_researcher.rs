@@ -2,7 +2,7 @@ use crate::api::meetings::AnswerRequest;
 use crate::components::board::Board;
 use crate::components::guard::RequireRole;
 use crate::components::live::use_live;
-use crate::components::widgets::{Banner, LocalTime, StatusBadge};
+use crate::components::widgets::{Banner, DecisionReason, LocalTime, RequestSummary, StatusBadge};
 use crate::shared::model::{MeetingRequestView, RequestStatus, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -149,15 +149,8 @@ fn PendingCard(request: MeetingRequestView, answer: ServerAction<AnswerRequest>)
 fn AnsweredRow(request: MeetingRequestView) -> impl IntoView {
     view! {
         <li class="card request answered">
-            <div class="request-head">
-                <h3>{request.counterpart_name().to_string()}</h3>
-                <StatusBadge status=request.status/>
-            </div>
-            <p class="meta">
-                "Preferred time " <LocalTime at=request.preferred_at.clone()/> " · "
-                {request.meeting_type.label()}
-            </p>
-            {request.decision_reason.clone().map(|r| view! { <p class="reason">"Reason: " {r}</p> })}
+            <RequestSummary request=request.clone()/>
+            <DecisionReason reason=request.decision_reason/>
         </li>
     }
 }
