@@ -140,7 +140,9 @@ impl Config {
             }
         };
         let auth_rate_per_minute = match get("APP_AUTH_RATE_PER_MINUTE") {
-            None => 60,
+            // Enough for a busy office behind one address; the per-account
+            // limit on failed logins is what stops password guessing.
+            None => 300,
             Some(v) => match v.trim().parse::<u32>() {
                 Ok(n) if n > 0 => n,
                 _ => {
@@ -199,6 +201,8 @@ mod tests {
         assert_eq!(c.env, AppEnv::Development);
         assert!(!c.demo);
         assert!(!c.cookie_secure);
+        assert_eq!(c.auth_rate_per_minute, 300);
+        assert_eq!((c.session_idle_secs, c.session_max_secs), (1800, 43200));
     }
 
     #[test]
