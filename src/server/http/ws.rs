@@ -2,7 +2,7 @@
 //! frames over a WebSocket.
 
 use super::middleware::origin_is_foreign;
-use crate::server::error::api_error_response;
+use crate::server::error::{AppError, api_error_response};
 use crate::server::hub::Frame;
 use crate::server::services::accounts::{CurrentSession, SessionUser};
 use crate::server::services::meetings;
@@ -81,47 +81,49 @@ async fn send_text(
     )
 }
 
-async fn serve(state: AppState, session: SessionUser, since: Option<i64>, socket: WebSocket) {
+/// What a new connection is sent first: with `since`, every event it missed
+/// (oldest first); then, for a researcher, the pending count.
+async fn opening_frames(
+    state: &AppState,
+    session: &SessionUser,
+    since: Option<i64>,
+) -> Result<Vec<LiveEvent>, AppError> {
     let user_id = session.user.id;
+    let mut frames = match since {
+        Some(since) => meetings::events_since(state, user_id, since).await?,
+        None => Vec::new(),
+    };
+    if session.user.role == Role::Researcher {
+        let count = meetings::pending_count(state, user_id).await?;
+        frames.push(LiveEvent::PendingCount { count });
+    }
+    Ok(frames)
+}
+
+async fn serve(state: AppState, session: SessionUser, since: Option<i64>, socket: WebSocket) {
     // Subscribe before reading the backlog, so nothing falls between the two;
     // live frames already replayed are skipped by their event id.
-    let mut subscription = state.hub.subscribe(user_id, &session.session_id);
+    let mut subscription = state.hub.subscribe(session.user.id, &session.session_id);
     let (mut sink, mut stream) = socket.split();
 
-    let mut replayed_up_to = 0;
-    if let Some(since) = since {
-        match meetings::events_since(&state, user_id, since).await {
-            Ok(events) => {
-                for event in events {
-                    replayed_up_to = event.event_id().unwrap_or(replayed_up_to);
-                    let Ok(text) = serde_json::to_string(&event) else {
-                        continue;
-                    };
-                    if !send_text(&mut sink, &text).await {
-                        return;
-                    }
-                }
-            }
-            Err(err) => {
-                let _ = err.into_api();
-                return;
-            }
+    let frames = match opening_frames(&state, &session, since).await {
+        Ok(frames) => frames,
+        Err(err) => {
+            let _ = err.into_api();
+            return;
         }
-    }
-    if session.user.role == Role::Researcher {
-        match meetings::pending_count(&state, user_id).await {
-            Ok(count) => {
-                let Ok(text) = serde_json::to_string(&LiveEvent::PendingCount { count }) else {
-                    return;
-                };
-                if !send_text(&mut sink, &text).await {
-                    return;
-                }
-            }
-            Err(err) => {
-                let _ = err.into_api();
-                return;
-            }
+    };
+    let replayed_up_to = frames
+        .iter()
+        .filter_map(LiveEvent::event_id)
+        .max()
+        .unwrap_or(0);
+    for frame in &frames {
+        let Ok(text) = serde_json::to_string(frame) else {
+            continue;
+        };
+        if !send_text(&mut sink, &text).await {
+            return;
         }
     }
 
