@@ -1,20 +1,18 @@
 //! The HTML shell, the router and the pieces every page shares.
 
-use crate::api::auth::{Logout, Me, current_user};
 use crate::components::live::{LiveConnection, Notices, provide_live};
 use crate::components::nav::Header;
+use crate::components::session::provide_auth;
 use crate::pages::{
     dashboard_patient::PatientDashboard, dashboard_researcher::ResearcherDashboard,
     experts::ExpertsPage, landing::Landing, login::LoginPage, not_found::NotFound,
     register::RegisterPage,
 };
-use crate::shared::error::ApiError;
+use crate::shared::PRODUCT_NAME;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
-
-pub const PRODUCT_NAME: &str = "CareBridge";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -32,40 +30,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
-}
-
-/// Who is logged in. Provided as context.
-#[derive(Clone, Copy)]
-pub struct Auth {
-    pub me: Resource<Result<Option<Me>, ApiError>>,
-    pub logout: ServerAction<Logout>,
-}
-
-impl Auth {
-    /// The current user once known (`None` while loading or logged out).
-    pub fn user(&self) -> Option<Me> {
-        self.me.get().and_then(Result::ok).flatten()
-    }
-}
-
-/// After logging in, out or registering, load the next page in full: every
-/// part of the app then starts from the new session (the server also sends
-/// this redirect itself to plain form posts).
-pub fn reload_on_success<S>(
-    action: ServerAction<S>,
-    to: impl Fn(&S::Output) -> String + Send + Sync + 'static,
-) where
-    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
-    S::Output: Send + Sync + 'static,
-    S::Error: Send + Sync + 'static,
-{
-    Effect::new(move |_| {
-        action.value().with(|value| {
-            if let Some(Ok(output)) = value {
-                crate::components::browser::go_to(&to(output));
-            }
-        })
-    });
 }
 
 #[component]
@@ -87,11 +51,7 @@ pub fn App() -> impl IntoView {
 /// router provides that error.)
 #[component]
 fn Layout() -> impl IntoView {
-    let logout = ServerAction::<Logout>::new();
-    reload_on_success(logout, |_| "/login".to_string());
-    // Blocking: pages wait for it, so a guard can still redirect with a 302.
-    let me = Resource::new_blocking(|| (), |_| current_user());
-    provide_context(Auth { me, logout });
+    provide_auth();
     provide_live();
     Effect::new(|_| crate::components::browser::mark_hydrated());
     // Pages behind a guard render in full before the first byte is sent, so

@@ -28,19 +28,14 @@ pub async fn current_user() -> Result<Option<Me>, ApiError> {
 
 #[server(prefix = "/fn", endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<UserView, ApiError> {
+    use crate::domain::Credentials;
     use crate::server::{fns, services::accounts};
     let state = fns::state()?;
+    let permit = fns::finish(accounts::throttle(&state, fns::client_ip(&state)))?;
     let previous = fns::session();
-    let session = fns::finish(
-        accounts::login(
-            &state,
-            fns::client_ip(&state),
-            &email,
-            &password,
-            previous.as_ref(),
-        )
-        .await,
-    )?;
+    let credentials = Credentials::new(&email, &password);
+    let session =
+        fns::finish(accounts::login(&state, &permit, credentials, previous.as_ref()).await)?;
     fns::set_session_cookie(&state, &session.token);
     fns::redirect_plain_form_post(session.user.role.dashboard_path());
     Ok(session.user)
@@ -56,29 +51,25 @@ pub async fn register(
     #[server(default)] institution: Option<String>,
     #[server(default)] bio: Option<String>,
 ) -> Result<UserView, ApiError> {
+    use crate::domain::{Credentials, NewAccount, NewAccountInput};
     use crate::server::{fns, services::accounts};
     let state = fns::state()?;
-    let client = fns::client_ip(&state);
-    fns::finish(
-        accounts::register(
-            &state,
-            client,
-            accounts::Registration {
-                email: email.clone(),
-                password: password.clone(),
-                full_name,
-                role,
-                specialty,
-                institution,
-                bio,
-            },
-        )
-        .await,
-    )?;
+    let permit = fns::finish(accounts::throttle(&state, fns::client_ip(&state)))?;
+    let credentials = Credentials::new(&email, &password);
+    let account = fns::finish(NewAccount::parse(&NewAccountInput {
+        email,
+        password,
+        full_name,
+        role,
+        specialty,
+        institution,
+        bio,
+    }))?;
+    fns::finish(accounts::register(&state, &permit, account).await)?;
     // A new account is logged in straight away.
     let previous = fns::session();
     let session =
-        fns::finish(accounts::login(&state, None, &email, &password, previous.as_ref()).await)?;
+        fns::finish(accounts::login(&state, &permit, credentials, previous.as_ref()).await)?;
     fns::set_session_cookie(&state, &session.token);
     fns::redirect_plain_form_post(session.user.role.dashboard_path());
     Ok(session.user)

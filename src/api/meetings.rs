@@ -28,23 +28,23 @@ pub async fn send_request(
     meeting_type: String,
     time_zone: String,
 ) -> Result<MeetingRequestView, ApiError> {
-    use crate::server::{fns, services::meetings};
+    use crate::domain::{NewMeetingRequest, NewMeetingRequestInput, TimeInput};
+    use crate::server::{fns, services::meetings, zones::TzDatabase};
     let session = fns::require_session()?;
     let state = fns::state()?;
-    let item = fns::finish(
-        meetings::create(
-            &state,
-            &session,
-            meetings::NewRequestInput {
-                expert_id,
-                note: message,
-                preferred_at: meetings::PreferredAt::Local(preferred_at),
-                meeting_type,
-                time_zone,
-            },
-        )
-        .await,
-    )?;
+    let input = NewMeetingRequestInput {
+        expert_id,
+        note: message,
+        preferred_at: TimeInput::Local(preferred_at),
+        meeting_type,
+        time_zone,
+    };
+    let request = fns::finish(NewMeetingRequest::parse(
+        &input,
+        &TzDatabase,
+        chrono::Utc::now(),
+    ))?;
+    let item = fns::finish(meetings::create(&state, &session, request).await)?;
     fns::redirect_plain_form_post(&format!("/experts?sent={}", item.id));
     Ok(item)
 }
@@ -56,12 +56,12 @@ pub async fn answer_request(
     status: String,
     #[server(default)] reason: Option<String>,
 ) -> Result<MeetingRequestView, ApiError> {
+    use crate::domain::StatusChange;
     use crate::server::{fns, services::meetings};
     let session = fns::require_session()?;
     let state = fns::state()?;
-    let item = fns::finish(
-        meetings::change_status(&state, &session, id, &status, reason.as_deref()).await,
-    )?;
+    let change = fns::finish(StatusChange::parse(&status, reason.as_deref()))?;
+    let item = fns::finish(meetings::change_status(&state, &session, id, change).await)?;
     fns::redirect_plain_form_post(&format!(
         "{}?done={}",
         session.user.role.dashboard_path(),

@@ -5,7 +5,7 @@
 use crate::api::meetings::{AnswerRequest, my_requests};
 use crate::components::live::{Live, merge_requests, use_live};
 use crate::shared::error::ApiError;
-use crate::shared::model::{MeetingRequestView, RequestStatus};
+use crate::shared::model::{MeetingRequestView, MeetingStatus};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -24,13 +24,13 @@ impl Board {
     /// `confirm` words the banner after a change of status, naming the other
     /// party (an empty name when unknown: a plain form post comes back with
     /// only `?done=<status>`).
-    pub fn new(confirm: fn(RequestStatus, &str) -> String) -> Board {
+    pub fn new(confirm: fn(MeetingStatus, &str) -> String) -> Board {
         let live = use_live();
         let loaded = Resource::new(|| (), |_| my_requests());
         let answer = ServerAction::<AnswerRequest>::new();
         let done = use_query_map().with_untracked(|q| q.get("done"));
         let banner = RwSignal::new(
-            done.and_then(|d| RequestStatus::parse(&d))
+            done.and_then(|d| MeetingStatus::parse(&d))
                 .map(|status| (confirm(status, ""), false)),
         );
         Effect::new(move |_| match answer.value().get() {

@@ -2,6 +2,9 @@
 //! whatever they feed is set from an effect, after hydration, so the server's
 //! HTML and the client's first render always agree.
 
+use crate::domain::{ZoneName, Zones};
+use chrono::{DateTime, NaiveDateTime, Utc};
+
 /// The browser's IANA time zone, e.g. `Europe/Paris`.
 pub fn time_zone() -> Option<String> {
     #[cfg(feature = "hydrate")]
@@ -84,9 +87,24 @@ pub fn random() -> f64 {
     }
 }
 
+/// The browser's own time zone, the one zone it can resolve without a time
+/// zone database: enough to check a form before sending. Names are taken as
+/// given; the server, which has the database, decides about them.
+pub struct BrowserZones;
+
+impl Zones for BrowserZones {
+    fn zone(&self, name: &str) -> Option<ZoneName> {
+        (!name.is_empty()).then(|| ZoneName::known(name))
+    }
+
+    fn to_utc(&self, _zone: &ZoneName, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+        local_input_instant(&local.format("%Y-%m-%dT%H:%M:%S").to_string())
+    }
+}
+
 /// Reads a `datetime-local` value (wall clock in the browser's zone) as an
-/// instant, to check it before sending.
-pub fn local_input_instant(value: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+/// instant.
+fn local_input_instant(value: &str) -> Option<DateTime<Utc>> {
     #[cfg(feature = "hydrate")]
     {
         let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(value));
@@ -94,7 +112,7 @@ pub fn local_input_instant(value: &str) -> Option<chrono::DateTime<chrono::Utc>>
         if millis.is_nan() {
             return None;
         }
-        chrono::DateTime::from_timestamp_millis(millis as i64)
+        DateTime::from_timestamp_millis(millis as i64)
     }
     #[cfg(not(feature = "hydrate"))]
     {

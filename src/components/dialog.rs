@@ -3,33 +3,17 @@
 //! (`/experts?request=ID`) and its form posts to the server function.
 
 use crate::api::meetings::SendRequest;
-use crate::components::browser;
-use crate::components::widgets::{FieldError, FormAlert};
+use crate::components::browser::{self, BrowserZones};
+use crate::components::form::{Field, FormAlert, FormErrors};
+use crate::domain::text::MESSAGE_MAX_CHARS;
+use crate::domain::{MeetingType, NewMeetingRequest, NewMeetingRequestInput, Spelled, TimeInput};
 use crate::shared::error::ApiError;
-use crate::shared::model::{ExpertView, MeetingType};
-use crate::shared::rules;
+use crate::shared::model::ExpertView;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 const DIALOG_ID: &str = "request-dialog";
-
-/// Checks the form as the server will, so most mistakes are explained before
-/// anything is sent. The server checks again: it is the one that decides.
-fn check(message: &str, preferred_at: &str, meeting_type: &str) -> Result<(), ApiError> {
-    rules::parse_note(message)?;
-    if preferred_at.trim().is_empty() {
-        return Err(ApiError::invalid(
-            "preferred_at",
-            "Choose a preferred date and time.",
-        ));
-    }
-    if let Some(at) = browser::local_input_instant(preferred_at) {
-        rules::check_preferred_time(at, chrono::Utc::now())?;
-    }
-    rules::parse_meeting_type(meeting_type)?;
-    Ok(())
-}
 
 #[component]
 pub fn RequestDialog(
@@ -55,34 +39,44 @@ pub fn RequestDialog(
     });
 
     // The error to show: ours until the form is sent, then the server's.
-    let error = Signal::derive(move || {
+    let errors = FormErrors::new(Signal::derive(move || {
         local_error
             .get()
             .or_else(|| action.value().get().and_then(Result::err))
+    }));
+    // An unknown zone is reported under the time it concerns.
+    let time_error = Signal::derive(move || {
+        errors
+            .field("preferred_at")
+            .get()
+            .or_else(|| errors.field("time_zone").get())
     });
-    let field_error = move |field: &'static str| {
-        Signal::derive(move || error.get().and_then(|e| e.for_field(field)))
-    };
-    let general_error = move || error.get().filter(|e| e.field.is_none()).map(|e| e.message);
 
     let expert_id = expert.id;
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let (m, p, t) = (
-            message.get_untracked(),
-            preferred_at.get_untracked(),
-            meeting_type.get_untracked(),
-        );
-        match check(&m, &p, &t) {
+        let input = NewMeetingRequestInput {
+            expert_id,
+            note: message.get_untracked(),
+            preferred_at: TimeInput::Local(preferred_at.get_untracked()),
+            meeting_type: meeting_type.get_untracked(),
+            time_zone: time_zone.get_untracked(),
+        };
+        // The very parse the server runs, so most mistakes are explained
+        // before anything is sent. The server parses again: it decides.
+        match NewMeetingRequest::parse(&input, &BrowserZones, chrono::Utc::now()) {
             Err(err) => local_error.set(Some(err)),
-            Ok(()) => {
+            Ok(_) => {
                 local_error.set(None);
+                let TimeInput::Local(preferred_at) = input.preferred_at else {
+                    return;
+                };
                 action.dispatch(SendRequest {
                     expert_id,
-                    message: m,
-                    preferred_at: p,
-                    meeting_type: t,
-                    time_zone: time_zone.get_untracked(),
+                    message: input.note,
+                    preferred_at,
+                    meeting_type: input.meeting_type,
+                    time_zone: input.time_zone,
                 });
             }
         }
@@ -117,46 +111,35 @@ pub fn RequestDialog(
                 <form method="post" action=SendRequest::url() on:submit=on_submit novalidate>
                     <input type="hidden" name="expert_id" value=expert_id/>
                     <input type="hidden" name="time_zone" value=move || time_zone.get()/>
-                    <div class="field">
-                        <label for="message">"Message"</label>
+                    <Field
+                        id="message"
+                        label="Message"
+                        hint="What would you like to discuss? Up to 2,000 characters."
+                        error=errors.field("message")
+                    >
                         <textarea
-                            id="message"
-                            name="message"
                             rows="5"
-                            maxlength=rules::MESSAGE_MAX_CHARS
+                            maxlength=MESSAGE_MAX_CHARS
                             autofocus
-                            aria-describedby="message-error message-hint"
-                            aria-invalid=move || field_error("message").get().is_some().to_string()
                             node_ref=message_ref
                             prop:value=move || message.get()
                             on:input=move |ev| message.set(event_target_value(&ev))
                         ></textarea>
-                        <p class="hint" id="message-hint">
-                            "What would you like to discuss? Up to 2,000 characters."
-                        </p>
-                        <FieldError id="message-error" message=field_error("message")/>
-                    </div>
-                    <div class="field">
-                        <label for="preferred_at">"Preferred date and time"</label>
+                    </Field>
+                    <Field
+                        id="preferred_at"
+                        label="Preferred date and time"
+                        hint=Signal::derive(move || format!("In your time zone: {}", time_zone.get()))
+                        error=time_error
+                    >
                         <input
-                            id="preferred_at"
-                            name="preferred_at"
                             type="datetime-local"
-                            aria-describedby="preferred_at-error"
-                            aria-invalid=move || field_error("preferred_at").get().is_some().to_string()
                             prop:value=move || preferred_at.get()
                             on:input=move |ev| preferred_at.set(event_target_value(&ev))
                         />
-                        <p class="hint">"In your time zone: " {move || time_zone.get()}</p>
-                        <FieldError id="preferred_at-error" message=field_error("preferred_at")/>
-                        <FieldError id="time_zone-error" message=field_error("time_zone")/>
-                    </div>
-                    <div class="field">
-                        <label for="meeting_type">"Meeting type"</label>
+                    </Field>
+                    <Field id="meeting_type" label="Meeting type" error=errors.field("meeting_type")>
                         <select
-                            id="meeting_type"
-                            name="meeting_type"
-                            aria-describedby="meeting_type-error"
                             prop:value=move || meeting_type.get()
                             on:change=move |ev| meeting_type.set(event_target_value(&ev))
                         >
@@ -165,9 +148,8 @@ pub fn RequestDialog(
                                 .map(|t| view! { <option value=t.label()>{t.label()}</option> })
                                 .collect_view()}
                         </select>
-                        <FieldError id="meeting_type-error" message=field_error("meeting_type")/>
-                    </div>
-                    <FormAlert message=Signal::derive(general_error)/>
+                    </Field>
+                    <FormAlert message=errors.general()/>
                     <div class="dialog-actions">
                         <a
                             href="/experts"

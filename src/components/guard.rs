@@ -2,7 +2,7 @@
 //! the other role gets a 403 page.
 
 use crate::api::auth::Me;
-use crate::app::Auth;
+use crate::components::session::Auth;
 use crate::shared::model::Role;
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};

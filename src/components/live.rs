@@ -2,8 +2,8 @@
 //! once the page is hydrated and a user is logged in; it reconnects by itself
 //! with backoff and resumes with `since`, so nothing is missed.
 
-use crate::app::Auth;
-use crate::shared::model::{LiveEvent, MeetingRequestView, RequestStatus, Role};
+use crate::components::session::Auth;
+use crate::shared::model::{LiveEvent, MeetingRequestView, MeetingStatus, Role};
 use leptos::prelude::*;
 use std::collections::HashMap;
 
@@ -110,15 +110,15 @@ impl Live {
             LiveEvent::StatusChanged { request, .. } => {
                 let who = request.counterpart_name().to_string();
                 let text = match (role, request.status) {
-                    (Role::Patient, RequestStatus::Accepted) => Some((
+                    (Role::Patient, MeetingStatus::Accepted) => Some((
                         format!("{who} accepted your meeting request"),
                         Tone::Success,
                     )),
-                    (Role::Patient, RequestStatus::Rejected) => Some((
+                    (Role::Patient, MeetingStatus::Rejected) => Some((
                         format!("{who} declined your meeting request"),
                         Tone::Warning,
                     )),
-                    (Role::Researcher, RequestStatus::Cancelled) => {
+                    (Role::Researcher, MeetingStatus::Cancelled) => {
                         Some((format!("{who} cancelled their meeting request"), Tone::Info))
                     }
                     _ => None,
@@ -288,7 +288,7 @@ mod tests {
     use super::*;
     use crate::shared::model::{Direction, MeetingType, PartyView};
 
-    fn item(id: i64, status: RequestStatus, created: &str) -> MeetingRequestView {
+    fn item(id: i64, status: MeetingStatus, created: &str) -> MeetingRequestView {
         MeetingRequestView {
             id,
             requester: Some(PartyView {
@@ -312,21 +312,21 @@ mod tests {
     #[test]
     fn overlay_updates_adds_and_never_reverts_a_final_status() {
         let base = vec![
-            item(2, RequestStatus::Pending, "2025-01-02T00:00:00Z"),
-            item(1, RequestStatus::Accepted, "2025-01-01T00:00:00Z"),
+            item(2, MeetingStatus::Pending, "2025-01-02T00:00:00Z"),
+            item(1, MeetingStatus::Accepted, "2025-01-01T00:00:00Z"),
         ];
         let mut overlay = HashMap::new();
-        overlay.insert(2, item(2, RequestStatus::Rejected, "2025-01-02T00:00:00Z"));
-        overlay.insert(1, item(1, RequestStatus::Pending, "2025-01-01T00:00:00Z"));
-        overlay.insert(3, item(3, RequestStatus::Pending, "2025-01-03T00:00:00Z"));
+        overlay.insert(2, item(2, MeetingStatus::Rejected, "2025-01-02T00:00:00Z"));
+        overlay.insert(1, item(1, MeetingStatus::Pending, "2025-01-01T00:00:00Z"));
+        overlay.insert(3, item(3, MeetingStatus::Pending, "2025-01-03T00:00:00Z"));
         let merged = merge_requests(&base, &overlay);
-        let got: Vec<(i64, RequestStatus)> = merged.iter().map(|m| (m.id, m.status)).collect();
+        let got: Vec<(i64, MeetingStatus)> = merged.iter().map(|m| (m.id, m.status)).collect();
         assert_eq!(
             got,
             vec![
-                (3, RequestStatus::Pending),
-                (2, RequestStatus::Rejected),
-                (1, RequestStatus::Accepted)
+                (3, MeetingStatus::Pending),
+                (2, MeetingStatus::Rejected),
+                (1, MeetingStatus::Accepted)
             ]
         );
     }

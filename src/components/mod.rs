@@ -3,7 +3,9 @@
 pub mod board;
 pub mod browser;
 pub mod dialog;
+pub mod form;
 pub mod guard;
 pub mod live;
 pub mod nav;
+pub mod session;
 pub mod widgets;

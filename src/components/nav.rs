@@ -1,5 +1,6 @@
-use crate::app::{Auth, PRODUCT_NAME};
 use crate::components::live::{LinkState, use_live};
+use crate::components::session::Auth;
+use crate::shared::PRODUCT_NAME;
 use crate::shared::model::Role;
 use leptos::prelude::*;
 use leptos_router::components::A;

@@ -1,5 +1,5 @@
 use crate::components::browser;
-use crate::shared::model::{MeetingRequestView, RequestStatus};
+use crate::shared::model::{MeetingRequestView, MeetingStatus};
 use leptos::prelude::*;
 
 /// A UTC instant shown in the viewer's own zone once hydrated (in UTC before).
@@ -20,7 +20,7 @@ pub fn LocalTime(#[prop(into)] at: String) -> impl IntoView {
 }
 
 #[component]
-pub fn StatusBadge(status: RequestStatus) -> impl IntoView {
+pub fn StatusBadge(status: MeetingStatus) -> impl IntoView {
     view! { <span class=format!("badge badge-{}", status.as_str())>{status.label()}</span> }
 }
 
@@ -31,26 +31,6 @@ pub fn Banner(#[prop(into)] text: String, #[prop(optional)] error: bool) -> impl
         view! { <p class="banner error" role="alert">{text}</p> }.into_any()
     } else {
         view! { <p class="banner success" role="status">{text}</p> }.into_any()
-    }
-}
-
-/// The message next to a field, linked by `id` for screen readers.
-#[component]
-pub fn FieldError(id: &'static str, message: Signal<Option<String>>) -> impl IntoView {
-    view! {
-        <p class="field-error" id=id>
-            {move || message.get()}
-        </p>
-    }
-}
-
-/// A form's error that belongs to no single field.
-#[component]
-pub fn FormAlert(message: Signal<Option<String>>) -> impl IntoView {
-    move || {
-        message
-            .get()
-            .map(|m| view! { <p class="alert error" role="alert">{m}</p> })
     }
 }
 

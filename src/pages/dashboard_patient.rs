@@ -2,7 +2,7 @@ use crate::api::meetings::AnswerRequest;
 use crate::components::board::Board;
 use crate::components::guard::RequireRole;
 use crate::components::widgets::{Banner, DecisionReason, LocalTime, RequestSummary};
-use crate::shared::model::{MeetingRequestView, RequestStatus, Role};
+use crate::shared::model::{MeetingRequestView, MeetingStatus, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -69,7 +69,7 @@ fn Board(name: String) -> impl IntoView {
 #[component]
 fn SentRequest(request: MeetingRequestView, cancel: ServerAction<AnswerRequest>) -> impl IntoView {
     let id = request.id;
-    let pending = request.status == RequestStatus::Pending;
+    let pending = request.status == MeetingStatus::Pending;
     let note = request
         .message
         .split("\n\nPreferred Date & Time:")

@@ -3,15 +3,15 @@ use crate::components::board::Board;
 use crate::components::guard::RequireRole;
 use crate::components::live::use_live;
 use crate::components::widgets::{Banner, DecisionReason, LocalTime, RequestSummary, StatusBadge};
-use crate::shared::model::{MeetingRequestView, RequestStatus, Role};
+use crate::shared::model::{MeetingRequestView, MeetingStatus, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-fn confirmation_for(status: RequestStatus, name: &str) -> String {
+fn confirmation_for(status: MeetingStatus, name: &str) -> String {
     let name = if name.is_empty() { "The patient" } else { name };
     match status {
-        RequestStatus::Accepted => format!("Meeting request accepted. {name} has been notified."),
-        RequestStatus::Rejected => format!("Meeting request declined. {name} has been notified."),
+        MeetingStatus::Accepted => format!("Meeting request accepted. {name} has been notified."),
+        MeetingStatus::Rejected => format!("Meeting request declined. {name} has been notified."),
         _ => "Meeting request updated.".to_string(),
     }
 }
@@ -32,7 +32,7 @@ fn Board(name: String) -> impl IntoView {
     let pending_count = move || {
         requests().and_then(Result::ok).map(|all| {
             all.iter()
-                .filter(|r| r.status == RequestStatus::Pending)
+                .filter(|r| r.status == MeetingStatus::Pending)
                 .count() as i64
         })
     };
@@ -69,7 +69,7 @@ fn Board(name: String) -> impl IntoView {
                             Ok(all) => {
                                 let (pending, answered): (Vec<_>, Vec<_>) = all
                                     .into_iter()
-                                    .partition(|r| r.status == RequestStatus::Pending);
+                                    .partition(|r| r.status == MeetingStatus::Pending);
                                 view! {
                                     <section class="panel" aria-labelledby="pending-heading">
                                         <h2 id="pending-heading">

@@ -1,4 +1,5 @@
-use crate::app::{Auth, PRODUCT_NAME};
+use crate::components::session::Auth;
+use crate::shared::PRODUCT_NAME;
 use leptos::prelude::*;
 use leptos_router::components::A;
 

@@ -1,6 +1,7 @@
 use crate::api::auth::Register;
-use crate::app::reload_on_success;
-use crate::components::widgets::{FieldError, FormAlert};
+use crate::components::form::{Field, FormAlert, FormErrors};
+use crate::components::session::reload_on_success;
+use crate::domain::text::{BIO_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -9,11 +10,7 @@ use leptos_router::components::A;
 pub fn RegisterPage() -> impl IntoView {
     let register = ServerAction::<Register>::new();
     reload_on_success(register, |user| user.role.dashboard_path().to_string());
-    let error = Signal::derive(move || register.value().get().and_then(Result::err));
-    let field = move |name: &'static str| {
-        Signal::derive(move || error.get().and_then(|e| e.for_field(name)))
-    };
-    let general = move || error.get().filter(|e| e.field.is_none()).map(|e| e.message);
+    let errors = FormErrors::of(register);
     view! {
         <Title text="Create an account"/>
         <section class="page narrow">
@@ -31,50 +28,39 @@ pub fn RegisterPage() -> impl IntoView {
                             "Researcher"
                         </label>
                     </fieldset>
-                    <div class="field">
-                        <label for="full_name">"Full name"</label>
-                        <input id="full_name" name="full_name" autocomplete="name" required aria-describedby="full_name-error"/>
-                        <FieldError id="full_name-error" message=field("full_name")/>
-                    </div>
-                    <div class="field">
-                        <label for="email">"Email"</label>
-                        <input id="email" name="email" type="email" autocomplete="email" required aria-describedby="email-error"/>
-                        <FieldError id="email-error" message=field("email")/>
-                    </div>
-                    <div class="field">
-                        <label for="password">"Password"</label>
+                    <Field id="full_name" label="Full name" error=errors.field("full_name")>
+                        <input autocomplete="name" required/>
+                    </Field>
+                    <Field id="email" label="Email" error=errors.field("email")>
+                        <input type="email" autocomplete="email" required/>
+                    </Field>
+                    <Field
+                        id="password"
+                        label="Password"
+                        hint="At least 8 characters."
+                        error=errors.field("password")
+                    >
                         <input
-                            id="password"
-                            name="password"
                             type="password"
                             autocomplete="new-password"
-                            minlength="8"
-                            maxlength="128"
+                            minlength=PASSWORD_MIN_CHARS
+                            maxlength=PASSWORD_MAX_CHARS
                             required
-                            aria-describedby="password-hint password-error"
                         />
-                        <p class="hint" id="password-hint">"At least 8 characters."</p>
-                        <FieldError id="password-error" message=field("password")/>
-                    </div>
+                    </Field>
                     <fieldset class="researcher-only">
                         <legend>"Researcher profile"</legend>
-                        <div class="field">
-                            <label for="specialty">"Specialty"</label>
-                            <input id="specialty" name="specialty" aria-describedby="specialty-error"/>
-                            <FieldError id="specialty-error" message=field("specialty")/>
-                        </div>
-                        <div class="field">
-                            <label for="institution">"Institution"</label>
-                            <input id="institution" name="institution" aria-describedby="institution-error"/>
-                            <FieldError id="institution-error" message=field("institution")/>
-                        </div>
-                        <div class="field">
-                            <label for="bio">"Short bio"</label>
-                            <textarea id="bio" name="bio" rows="3" maxlength="1000"></textarea>
-                            <FieldError id="bio-error" message=field("bio")/>
-                        </div>
+                        <Field id="specialty" label="Specialty" error=errors.field("specialty")>
+                            <input/>
+                        </Field>
+                        <Field id="institution" label="Institution" error=errors.field("institution")>
+                            <input/>
+                        </Field>
+                        <Field id="bio" label="Short bio" error=errors.field("bio")>
+                            <textarea rows="3" maxlength=BIO_MAX_CHARS></textarea>
+                        </Field>
                     </fieldset>
-                    <FormAlert message=Signal::derive(general)/>
+                    <FormAlert message=errors.general()/>
                     <button type="submit" class="button wide" disabled=move || register.pending().get()>
                         "Create account"
                     </button>

@@ -33,6 +33,17 @@ impl AppError {
         AppError::Internal(message.into().into())
     }
 
+    /// Logs an error nobody will be answered with (a background job, a
+    /// socket that already closed).
+    pub fn log(self) {
+        match self {
+            AppError::Api(err) => tracing::warn!(code = ?err.code, "{}", err.message),
+            internal => {
+                internal.into_api();
+            }
+        }
+    }
+
     /// What the client may see. Internal errors are logged here, once.
     pub fn into_api(self) -> ApiError {
         match self {

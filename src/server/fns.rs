@@ -2,7 +2,7 @@
 //! the session, the client address, and a way to set response headers. They
 //! stay thin: each takes what it needs here and calls a service.
 
-use super::error::{AppError, AppResult, status_of};
+use super::error::{AppError, status_of};
 use super::http::middleware;
 use super::services::accounts::{CurrentSession, SessionUser};
 use super::state::AppState;
@@ -67,9 +67,9 @@ pub fn append_header(name: header::HeaderName, value: HeaderValue) {
 
 /// Maps a service result to what the client sees, with the right status for
 /// calls from the WebAssembly client (plain form posts keep their redirect).
-pub fn finish<T>(result: AppResult<T>) -> Result<T, ApiError> {
-    result.map_err(|err: AppError| {
-        let api = err.into_api();
+pub fn finish<T, E: Into<AppError>>(result: Result<T, E>) -> Result<T, ApiError> {
+    result.map_err(|err| {
+        let api = err.into().into_api();
         if !is_plain_form_post()
             && let Some(response) = use_context::<ResponseOptions>()
         {

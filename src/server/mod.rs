@@ -3,13 +3,16 @@
 
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod fns;
 pub mod http;
 pub mod hub;
+pub mod jobs;
 pub mod passwords;
 pub mod repo;
 pub mod services;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod zones;

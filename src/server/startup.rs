@@ -2,10 +2,11 @@
 
 use super::config::Config;
 use super::db::Database;
+use super::demo;
 use super::http::{self, health, middleware};
 use super::hub::InProcessHub;
+use super::jobs::Jobs;
 use super::passwords::Passwords;
-use super::services::accounts;
 use super::state::AppState;
 use crate::app::{App, shell};
 use axum::Router;
@@ -17,7 +18,6 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::time::Duration;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -61,7 +61,7 @@ impl Application {
             config: Arc::new(config),
         };
         if state.config.demo {
-            let created = accounts::seed_demo(&state)
+            let created = demo::seed(&state)
                 .await
                 .map_err(|e| StartError::Setup(format!("seeding demo accounts: {e}")))?;
             tracing::info!(created, "demo mode: demo accounts are present");
@@ -84,7 +84,7 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let sweeper = tokio::spawn(sweep_periodically(self.state.clone()));
+        let jobs = Jobs::start(&self.state);
         let result = axum::serve(
             self.listener,
             self.router
@@ -92,19 +92,8 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown_signal())
         .await;
-        sweeper.abort();
+        jobs.stop();
         result
-    }
-}
-
-async fn sweep_periodically(state: AppState) {
-    let mut every = tokio::time::interval(Duration::from_secs(300));
-    loop {
-        every.tick().await;
-        if let Err(err) = accounts::sweep(&state).await {
-            let _ = err.into_api();
-        }
-        state.auth_limiter.retain_recent();
     }
 }
 

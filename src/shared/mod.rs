@@ -1,6 +1,8 @@
-//! Types and rules compiled for both the server and the WebAssembly client, so
-//! that the wire format and the input rules are defined once.
+//! What the server and the WebAssembly client exchange: the wire format and
+//! the error shape, defined once. The input rules live in `crate::domain`.
 
 pub mod error;
 pub mod model;
-pub mod rules;
+
+/// The product's name, in titles and the header.
+pub const PRODUCT_NAME: &str = "CareBridge";

@@ -1,37 +1,8 @@
+//! The wire format: what the JSON API and the live stream send, compiled for
+//! both builds so that it is defined once.
+
+pub use crate::domain::{MeetingStatus, MeetingType, Role};
 use serde::{Deserialize, Serialize};
-
-/// The two kinds of account. A user has exactly one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Patient,
-    Researcher,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Patient => "patient",
-            Role::Researcher => "researcher",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Role> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "patient" => Some(Role::Patient),
-            "researcher" => Some(Role::Researcher),
-            _ => None,
-        }
-    }
-
-    /// Where a user of this role lands after logging in.
-    pub fn dashboard_path(self) -> &'static str {
-        match self {
-            Role::Patient => "/dashboard/patient",
-            Role::Researcher => "/dashboard/researcher",
-        }
-    }
-}
 
 /// `user` of the HTTP API: never carries the password hash.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,94 +32,6 @@ pub struct PartyView {
     pub role: Role,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RequestStatus {
-    Pending,
-    Accepted,
-    Rejected,
-    Cancelled,
-}
-
-impl RequestStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestStatus::Pending => "pending",
-            RequestStatus::Accepted => "accepted",
-            RequestStatus::Rejected => "rejected",
-            RequestStatus::Cancelled => "cancelled",
-        }
-    }
-
-    /// Parses a stored or requested status; `declined` is accepted as an alias
-    /// of `rejected`, as the API allows.
-    pub fn parse(value: &str) -> Option<RequestStatus> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "pending" => Some(RequestStatus::Pending),
-            "accepted" => Some(RequestStatus::Accepted),
-            "rejected" | "declined" => Some(RequestStatus::Rejected),
-            "cancelled" | "canceled" => Some(RequestStatus::Cancelled),
-            _ => None,
-        }
-    }
-
-    /// The word on the status badge.
-    pub fn label(self) -> &'static str {
-        match self {
-            RequestStatus::Pending => "Pending",
-            RequestStatus::Accepted => "Accepted",
-            RequestStatus::Rejected => "Declined",
-            RequestStatus::Cancelled => "Cancelled",
-        }
-    }
-
-    pub fn is_final(self) -> bool {
-        !matches!(self, RequestStatus::Pending)
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum MeetingType {
-    #[serde(rename = "Video Call")]
-    VideoCall,
-    #[serde(rename = "Phone Call")]
-    PhoneCall,
-    #[serde(rename = "In Person")]
-    InPerson,
-}
-
-impl MeetingType {
-    pub const ALL: [MeetingType; 3] = [
-        MeetingType::VideoCall,
-        MeetingType::PhoneCall,
-        MeetingType::InPerson,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            MeetingType::VideoCall => "Video Call",
-            MeetingType::PhoneCall => "Phone Call",
-            MeetingType::InPerson => "In Person",
-        }
-    }
-
-    /// Accepts the label (`Video Call`) and the snake form (`video_call`).
-    pub fn parse(value: &str) -> Option<MeetingType> {
-        let normal: String = value
-            .trim()
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        match normal.as_str() {
-            "videocall" | "video" => Some(MeetingType::VideoCall),
-            "phonecall" | "phone" => Some(MeetingType::PhoneCall),
-            "inperson" => Some(MeetingType::InPerson),
-            _ => None,
-        }
-    }
-}
-
 /// Whether the caller sent or received a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -168,7 +51,7 @@ pub struct MeetingRequestView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expert: Option<PartyView>,
     pub message: String,
-    pub status: RequestStatus,
+    pub status: MeetingStatus,
     pub created_at: String,
     pub updated_at: Option<String>,
     pub preferred_at: String,
@@ -222,29 +105,6 @@ impl LiveEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn declined_is_an_alias_of_rejected() {
-        assert_eq!(
-            RequestStatus::parse("declined"),
-            Some(RequestStatus::Rejected)
-        );
-        assert_eq!(
-            RequestStatus::parse("Rejected"),
-            Some(RequestStatus::Rejected)
-        );
-        assert_eq!(RequestStatus::parse("done"), None);
-        assert_eq!(RequestStatus::Rejected.label(), "Declined");
-    }
-
-    #[test]
-    fn meeting_types_parse_from_label_and_snake_case() {
-        for t in MeetingType::ALL {
-            assert_eq!(MeetingType::parse(t.label()), Some(t));
-        }
-        assert_eq!(MeetingType::parse("in_person"), Some(MeetingType::InPerson));
-        assert_eq!(MeetingType::parse("Carrier pigeon"), None);
-    }
 
     #[test]
     fn live_event_wire_format() {

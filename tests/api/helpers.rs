@@ -10,37 +10,7 @@ pub struct TestApp {
     /// The app's own fresh database: SQLite in a temporary directory, or a
     /// new PostgreSQL database when `TEST_POSTGRES_URL` names a server.
     pub database_url: String,
-    _dir: tempdir::Dir,
-}
-
-/// A temporary directory removed on drop (no extra crate needed).
-pub mod tempdir {
-    pub struct Dir(pub std::path::PathBuf);
-    impl Dir {
-        pub fn new() -> Dir {
-            let path = std::env::temp_dir().join(format!(
-                "meeting-requests-test-{}-{}",
-                std::process::id(),
-                rand_suffix()
-            ));
-            std::fs::create_dir_all(&path).expect("temp dir");
-            Dir(path)
-        }
-    }
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-    fn rand_suffix() -> u64 {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static N: AtomicU64 = AtomicU64::new(0);
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        t ^ N.fetch_add(1, Ordering::Relaxed)
-    }
+    _dir: tempfile::TempDir,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -49,10 +19,13 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app with demo accounts and extra environment settings.
 pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
-    let dir = tempdir::Dir::new();
+    let dir = tempfile::Builder::new()
+        .prefix("meeting-requests-test-")
+        .tempdir()
+        .expect("temp dir");
     let database_url = match std::env::var("TEST_POSTGRES_URL") {
         Ok(admin_url) => fresh_postgres_database(&admin_url).await,
-        Err(_) => format!("sqlite://{}?mode=rwc", dir.0.join("test.db").display()),
+        Err(_) => format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
     };
     let mut env: HashMap<String, String> = HashMap::from([
         ("APP_DEMO".into(), "true".into()),

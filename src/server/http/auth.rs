@@ -1,53 +1,33 @@
 //! `/api/auth/*`: thin handlers over the accounts service.
 
-use super::extract::{ApiJson, ClientAddr, RequireUser};
+use super::extract::{ClientAddr, JsonBody, RequireUser};
 use super::middleware::{cleared_session_cookie, session_cookie};
+use crate::domain::{Credentials, NewAccount, NewAccountInput};
 use crate::server::error::AppError;
-use crate::server::services::accounts::{self, CurrentSession, Registration};
+use crate::server::services::accounts::{self, CurrentSession};
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde::Deserialize;
 use serde_json::json;
-
-#[derive(Deserialize)]
-pub struct RegisterBody {
-    email: String,
-    password: String,
-    full_name: String,
-    role: String,
-    specialty: Option<String>,
-    institution: Option<String>,
-    bio: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct LoginBody {
-    email: String,
-    password: String,
-}
 
 pub async fn register(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    ApiJson(body): ApiJson<RegisterBody>,
+    body: JsonBody,
 ) -> Result<Response, AppError> {
-    let user = accounts::register(
-        &state,
-        client,
-        Registration {
-            email: body.email,
-            password: body.password,
-            full_name: body.full_name,
-            role: body.role,
-            specialty: body.specialty,
-            institution: body.institution,
-            bio: body.bio,
-        },
-    )
-    .await?;
+    let permit = accounts::throttle(&state, client)?;
+    let account = NewAccount::parse(&NewAccountInput {
+        email: body.text("email")?,
+        password: body.text("password")?,
+        full_name: body.text("full_name")?,
+        role: body.text("role")?,
+        specialty: body.optional_text("specialty")?,
+        institution: body.optional_text("institution")?,
+        bio: body.optional_text("bio")?,
+    })?;
+    let user = accounts::register(&state, &permit, account).await?;
     Ok((StatusCode::CREATED, Json(json!({ "user": user }))).into_response())
 }
 
@@ -55,16 +35,11 @@ pub async fn login(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     Extension(CurrentSession(previous)): Extension<CurrentSession>,
-    ApiJson(body): ApiJson<LoginBody>,
+    body: JsonBody,
 ) -> Result<Response, AppError> {
-    let session = accounts::login(
-        &state,
-        client,
-        &body.email,
-        &body.password,
-        previous.as_ref(),
-    )
-    .await?;
+    let permit = accounts::throttle(&state, client)?;
+    let credentials = Credentials::new(&body.text("email")?, &body.text("password")?);
+    let session = accounts::login(&state, &permit, credentials, previous.as_ref()).await?;
     let cookie = session_cookie(
         &session.token,
         state.config.cookie_secure,

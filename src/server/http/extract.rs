@@ -10,27 +10,13 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
-use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 use std::net::SocketAddr;
 
-/// `Json<T>` whose rejections are the API's errors: 415 for a body that is
-/// not JSON, 413 for one too large, 400 naming the field otherwise.
-pub struct ApiJson<T>(pub T);
-
-/// The field a serde error names: `missing field `email`` or a path prefix
-/// such as `expert_id: invalid type`.
-fn field_in(message: &str) -> Option<String> {
-    if let Some(start) = message.find('`') {
-        let len = message[start + 1..].find('`')?;
-        return Some(message[start + 1..start + 1 + len].to_string());
-    }
-    let (path, _) = message.split_once(": ")?;
-    let valid = !path.is_empty()
-        && path
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c));
-    valid.then(|| path.to_string())
-}
+/// A JSON object body, read in two steps: first as JSON (415 for a body that
+/// is not JSON, 413 for one too large, 400 for bad syntax), then field by
+/// field into what the handler needs, each mistake naming its field.
+pub struct JsonBody(Map<String, Value>);
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
     match rejection.status() {
@@ -41,38 +27,60 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
             ErrorCode::UnsupportedMediaType,
             "Send the body as JSON, with Content-Type: application/json.",
         ),
-        _ => {
-            let detail = rejection.body_text();
-            // Drop axum's preamble ("Failed to deserialize the JSON body into
-            // the target type: ") and keep serde's own words.
-            let message = detail
-                .split_once("target type: ")
-                .map(|(_, rest)| rest)
-                .unwrap_or(&detail)
-                .to_string();
-            let field = match &rejection {
-                JsonRejection::JsonDataError(_) => field_in(&message),
-                _ => None,
-            };
-            ApiError {
-                field,
-                ..ApiError::new(
-                    ErrorCode::ValidationError,
-                    format!("Invalid JSON body: {message}"),
-                )
-            }
+        _ => ApiError::new(
+            ErrorCode::ValidationError,
+            "The request body is not valid JSON.",
+        ),
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<Value>::from_request(req, state).await {
+            Ok(axum::Json(Value::Object(fields))) => Ok(JsonBody(fields)),
+            Ok(_) => Err(api_error_response(ApiError::new(
+                ErrorCode::ValidationError,
+                "The request body must be a JSON object.",
+            ))),
+            Err(rejection) => Err(api_error_response(json_rejection(rejection))),
         }
     }
 }
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = Response;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(api_error_response(json_rejection(rejection))),
+impl JsonBody {
+    /// A field that must be present (and not null).
+    fn required(&self, field: &'static str) -> Result<&Value, ApiError> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => {
+                Err(ApiError::invalid(field, format!("`{field}` is required.")))
+            }
+            Some(value) => Ok(value),
         }
+    }
+
+    /// A required string.
+    pub fn text(&self, field: &'static str) -> Result<String, ApiError> {
+        self.required(field)?
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| ApiError::invalid(field, format!("`{field}` must be a string.")))
+    }
+
+    /// A string that may be absent or null.
+    pub fn optional_text(&self, field: &'static str) -> Result<Option<String>, ApiError> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => self.text(field).map(Some),
+        }
+    }
+
+    /// A required whole number.
+    pub fn integer(&self, field: &'static str) -> Result<i64, ApiError> {
+        self.required(field)?
+            .as_i64()
+            .ok_or_else(|| ApiError::invalid(field, format!("`{field}` must be a whole number.")))
     }
 }
 
@@ -115,19 +123,32 @@ pub async fn api_not_found() -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::field_in;
+    use super::*;
+
+    fn body(v: Value) -> JsonBody {
+        match v {
+            Value::Object(m) => JsonBody(m),
+            _ => unreachable!(),
+        }
+    }
 
     #[test]
-    fn finds_the_named_field() {
-        assert_eq!(
-            field_in("missing field `email` at line 1 column 2").as_deref(),
-            Some("email")
-        );
-        assert_eq!(field_in("expected value at line 1"), None);
-        assert_eq!(
-            field_in("expert_id: invalid type: string \"two\", expected i64 at line 1 column 17")
-                .as_deref(),
-            Some("expert_id")
-        );
+    fn fields_are_named_in_every_error() {
+        let b = body(serde_json::json!({"a": "x", "n": 3, "z": null, "s": "3"}));
+        assert_eq!(b.text("a").unwrap(), "x");
+        assert_eq!(b.integer("n").unwrap(), 3);
+        assert_eq!(b.optional_text("z").unwrap(), None);
+        assert_eq!(b.optional_text("missing").unwrap(), None);
+        for err in [
+            b.text("n").unwrap_err(),
+            b.text("z").unwrap_err(),
+            b.integer("s").unwrap_err(),
+            b.integer("missing").unwrap_err(),
+            b.optional_text("n").unwrap_err(),
+        ] {
+            assert_eq!(err.code, ErrorCode::ValidationError);
+            assert!(err.field.is_some(), "{err:?}");
+        }
+        assert_eq!(b.integer("s").unwrap_err().field.as_deref(), Some("s"));
     }
 }

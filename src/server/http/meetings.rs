@@ -1,10 +1,13 @@
-//! `/api/experts` and `/api/meetings/*`: thin handlers over the services.
+//! `/api/experts` and `/api/meetings/*`: thin handlers. Each reads its input
+//! into domain types and calls a service.
 
-use super::extract::{ApiJson, RequireUser};
+use super::extract::{JsonBody, RequireUser};
+use crate::domain::status::parse_filter;
+use crate::domain::{NewMeetingRequest, NewMeetingRequestInput, StatusChange, TimeInput};
 use crate::server::error::AppError;
-use crate::server::services::accounts;
-use crate::server::services::meetings::{self, NewRequestInput, PreferredAt};
+use crate::server::services::{accounts, meetings};
 use crate::server::state::AppState;
+use crate::server::zones::TzDatabase;
 use crate::shared::error::ApiError;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -30,55 +33,41 @@ pub async fn list(
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let status = query.ok().and_then(|Query(q)| q.status);
-    Ok(Json(meetings::list(&state, &user, status.as_deref()).await?).into_response())
-}
-
-#[derive(Deserialize)]
-pub struct CreateBody {
-    expert_id: i64,
-    message: String,
-    preferred_at: String,
-    meeting_type: String,
-    time_zone: String,
+    let status = parse_filter(status.as_deref())?;
+    Ok(Json(meetings::list(&state, &user, status).await?).into_response())
 }
 
 pub async fn create(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,
-    ApiJson(body): ApiJson<CreateBody>,
+    body: JsonBody,
 ) -> Result<Response, AppError> {
-    let item = meetings::create(
-        &state,
-        &user,
-        NewRequestInput {
-            expert_id: body.expert_id,
-            note: body.message,
-            preferred_at: PreferredAt::Rfc3339(body.preferred_at),
-            meeting_type: body.meeting_type,
-            time_zone: body.time_zone,
-        },
-    )
-    .await?;
+    let input = NewMeetingRequestInput {
+        expert_id: body.integer("expert_id")?,
+        note: body.text("message")?,
+        preferred_at: TimeInput::Rfc3339(body.text("preferred_at")?),
+        meeting_type: body.text("meeting_type")?,
+        time_zone: body.text("time_zone")?,
+    };
+    let request = NewMeetingRequest::parse(&input, &TzDatabase, chrono::Utc::now())?;
+    let item = meetings::create(&state, &user, request).await?;
     Ok((StatusCode::CREATED, Json(item)).into_response())
-}
-
-#[derive(Deserialize)]
-pub struct StatusBody {
-    status: String,
-    reason: Option<String>,
 }
 
 pub async fn change_status(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<StatusBody>,
+    body: JsonBody,
 ) -> Result<Response, AppError> {
     // An id that is not a number names no request: 404, like any unknown id.
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::not_found("No such meeting request."))?;
-    let item =
-        meetings::change_status(&state, &user, id, &body.status, body.reason.as_deref()).await?;
+    let change = StatusChange::parse(
+        &body.text("status")?,
+        body.optional_text("reason")?.as_deref(),
+    )?;
+    let item = meetings::change_status(&state, &user, id, change).await?;
     Ok(Json(item).into_response())
 }

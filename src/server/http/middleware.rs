@@ -9,6 +9,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use cookie::{Cookie, SameSite};
 use std::net::{IpAddr, SocketAddr};
 
 pub const SESSION_COOKIE: &str = "session";
@@ -19,28 +20,31 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_string())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == SESSION_COOKIE)
+        .map(|c| c.value().to_string())
+}
+
+fn cookie_header(value: &str, secure: bool, max_age: i64) -> HeaderValue {
+    let cookie = Cookie::build((SESSION_COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(cookie::time::Duration::seconds(max_age));
+    HeaderValue::from_str(&cookie.to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static("session=; Path=/; Max-Age=0"))
 }
 
 /// `Set-Cookie` for a new session: opaque token, HttpOnly, SameSite=Lax,
 /// Secure when served over TLS, and gone at the session's absolute end.
 pub fn session_cookie(token: &str, secure: bool, max_age: i64) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("session=; Path=/; Max-Age=0"))
+    cookie_header(token, secure, max_age)
 }
 
 pub fn cleared_session_cookie(secure: bool) -> HeaderValue {
-    if secure {
-        HeaderValue::from_static("session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure")
-    } else {
-        HeaderValue::from_static("session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
-    }
+    cookie_header("", secure, 0)
 }
 
 /// Static files need no session: skip the lookup for them.
@@ -67,7 +71,7 @@ pub async fn resolve_session(
                 found
             }
             Err(err) => {
-                let _ = err.into_api();
+                err.log();
                 None
             }
         },
@@ -170,6 +174,8 @@ mod tests {
         let h = headers(&[("cookie", "theme=dark; session=abc123; x=y")]);
         assert_eq!(session_token(&h).as_deref(), Some("abc123"));
         assert_eq!(session_token(&headers(&[("cookie", "sessionx=1")])), None);
+        let cleared = cleared_session_cookie(false);
+        assert!(cleared.to_str().unwrap().contains("Max-Age=0"));
     }
 
     #[test]

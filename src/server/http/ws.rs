@@ -109,7 +109,7 @@ async fn serve(state: AppState, session: SessionUser, since: Option<i64>, socket
     let frames = match opening_frames(&state, &session, since).await {
         Ok(frames) => frames,
         Err(err) => {
-            let _ = err.into_api();
+            err.log();
             return;
         }
     };

@@ -1,5 +1,6 @@
 //! Meeting requests and their append-only event log.
 
+use crate::domain::{MeetingStatus, MeetingType};
 use sqlx::{Any, AnyPool, Transaction};
 
 /// A request with both parties' names, as every reader needs it.
@@ -11,11 +12,11 @@ pub struct RequestRow {
     pub expert_id: i64,
     pub expert_name: String,
     pub message: String,
-    pub status: String,
+    pub status: MeetingStatus,
     pub created_at: String,
     pub updated_at: Option<String>,
     pub preferred_at: String,
-    pub meeting_type: String,
+    pub meeting_type: MeetingType,
     pub time_zone: String,
     pub decision_reason: Option<String>,
 }
@@ -25,8 +26,8 @@ pub struct RequestRow {
 pub struct EventRow {
     pub event_id: i64,
     pub actor_id: i64,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<MeetingStatus>,
+    pub to_status: MeetingStatus,
     pub reason: Option<String>,
     pub event_at: String,
     #[sqlx(flatten)]
@@ -46,7 +47,7 @@ pub struct NewRequest<'a> {
     pub message: &'a str,
     pub created_at: &'a str,
     pub preferred_at: &'a str,
-    pub meeting_type: &'a str,
+    pub meeting_type: MeetingType,
     pub time_zone: &'a str,
 }
 
@@ -59,11 +60,12 @@ pub async fn insert(pool: &AnyPool, new: &NewRequest<'_>) -> Result<(i64, i64), 
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO meeting_requests \
          (requester_id, expert_id, message, status, created_at, updated_at, preferred_at, meeting_type, time_zone) \
-         VALUES ($1, $2, $3, 'pending', $4, NULL, $5, $6, $7) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8) RETURNING id",
     )
     .bind(new.requester_id)
     .bind(new.expert_id)
     .bind(new.message)
+    .bind(MeetingStatus::Pending)
     .bind(new.created_at)
     .bind(new.preferred_at)
     .bind(new.meeting_type)
@@ -75,7 +77,7 @@ pub async fn insert(pool: &AnyPool, new: &NewRequest<'_>) -> Result<(i64, i64), 
         id,
         new.requester_id,
         None,
-        "pending",
+        MeetingStatus::Pending,
         None,
         new.created_at,
     )
@@ -102,8 +104,8 @@ async fn insert_event(
     tx: &mut Transaction<'_, Any>,
     request_id: i64,
     actor_id: i64,
-    from: Option<&str>,
-    to: &str,
+    from: Option<MeetingStatus>,
+    to: MeetingStatus,
     reason: Option<&str>,
     at: &str,
 ) -> Result<i64, sqlx::Error> {
@@ -122,35 +124,47 @@ async fn insert_event(
     Ok(event_id)
 }
 
-/// Moves a request from `pending` to `to` if, and only if, it is still
-/// pending: one conditional update, so of two racing answers exactly one
-/// wins. Returns the event id, or `None` when the request was no longer
-/// pending.
-pub async fn transition_from_pending(
-    pool: &AnyPool,
-    id: i64,
-    actor_id: i64,
-    to: &str,
-    reason: Option<&str>,
-    at: &str,
-) -> Result<Option<i64>, sqlx::Error> {
+/// One move of the status flow.
+pub struct StatusMove<'a> {
+    pub id: i64,
+    pub actor_id: i64,
+    pub from: MeetingStatus,
+    pub to: MeetingStatus,
+    pub reason: Option<&'a str>,
+    pub at: &'a str,
+}
+
+/// Moves a request from `from` to `to` if, and only if, it is still at
+/// `from`: one conditional update, so of two racing moves exactly one wins.
+/// Returns the event id, or `None` when the request had moved meanwhile.
+pub async fn apply_move(pool: &AnyPool, m: &StatusMove<'_>) -> Result<Option<i64>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     serialize_event_writers(&mut tx).await?;
     let updated = sqlx::query(
         "UPDATE meeting_requests SET status = $1, updated_at = $2, decision_reason = $3 \
-         WHERE id = $4 AND status = 'pending'",
+         WHERE id = $4 AND status = $5",
     )
-    .bind(to)
-    .bind(at)
-    .bind(reason)
-    .bind(id)
+    .bind(m.to)
+    .bind(m.at)
+    .bind(m.reason)
+    .bind(m.id)
+    .bind(m.from)
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() != 1 {
         tx.rollback().await?;
         return Ok(None);
     }
-    let event_id = insert_event(&mut tx, id, actor_id, Some("pending"), to, reason, at).await?;
+    let event_id = insert_event(
+        &mut tx,
+        m.id,
+        m.actor_id,
+        Some(m.from),
+        m.to,
+        m.reason,
+        m.at,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Some(event_id))
 }
@@ -167,7 +181,7 @@ pub async fn list_for(
     pool: &AnyPool,
     user_id: i64,
     as_expert: bool,
-    status: Option<&str>,
+    status: Option<MeetingStatus>,
 ) -> Result<Vec<RequestRow>, sqlx::Error> {
     let party = if as_expert {
         "r.expert_id"
@@ -187,9 +201,10 @@ pub async fn list_for(
 
 pub async fn pending_count(pool: &AnyPool, expert_id: i64) -> Result<i64, sqlx::Error> {
     let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM meeting_requests WHERE expert_id = $1 AND status = 'pending'",
+        "SELECT COUNT(*) FROM meeting_requests WHERE expert_id = $1 AND status = $2",
     )
     .bind(expert_id)
+    .bind(MeetingStatus::Pending)
     .fetch_one(pool)
     .await?;
     Ok(n)

@@ -1,6 +1,7 @@
 //! All SQL of the application, one module per aggregate. The statements use
 //! `$n` placeholders and portable SQL, so they run on SQLite and PostgreSQL.
 
+mod columns;
 pub mod meetings;
 pub mod sessions;
 pub mod users;

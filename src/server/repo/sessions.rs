@@ -1,5 +1,6 @@
 //! Session rows and the failed-login record. Times are Unix seconds.
 
+use crate::domain::Role;
 use sqlx::AnyPool;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -11,7 +12,7 @@ pub struct SessionRow {
     pub expires_at: i64,
     pub email: String,
     pub full_name: String,
-    pub role: String,
+    pub role: Role,
 }
 
 pub async fn insert(

@@ -1,3 +1,6 @@
+//! Accounts.
+
+use crate::domain::Role;
 use sqlx::AnyPool;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -6,7 +9,7 @@ pub struct UserRow {
     pub email: String,
     pub password_hash: String,
     pub full_name: String,
-    pub role: String,
+    pub role: Role,
     pub specialty: Option<String>,
     pub institution: Option<String>,
     pub bio: Option<String>,
@@ -17,7 +20,7 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub password_hash: &'a str,
     pub full_name: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub specialty: Option<&'a str>,
     pub institution: Option<&'a str>,
     pub bio: Option<&'a str>,
@@ -61,8 +64,9 @@ pub async fn find_by_id(pool: &AnyPool, id: i64) -> Result<Option<UserRow>, sqlx
 
 pub async fn researchers(pool: &AnyPool) -> Result<Vec<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM users WHERE role = 'researcher' ORDER BY full_name, id"
+        "SELECT {COLUMNS} FROM users WHERE role = $1 ORDER BY full_name, id"
     ))
+    .bind(Role::Researcher)
     .fetch_all(pool)
     .await
 }

@@ -1,12 +1,12 @@
-//! Registration, login, sessions and the demo accounts.
+//! Registration, login and sessions.
 
+use crate::domain::{Credentials, NewAccount, Role};
 use crate::server::db::{now_text, unix_now};
 use crate::server::error::{AppError, AppResult};
 use crate::server::repo::{self, sessions, users};
 use crate::server::state::AppState;
-use crate::shared::error::ApiError;
-use crate::shared::model::{ExpertView, Role, UserView};
-use crate::shared::rules;
+use crate::shared::error::{ApiError, ErrorCode};
+use crate::shared::model::{ExpertView, UserView};
 use governor::clock::{Clock, DefaultClock};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -28,33 +28,19 @@ pub struct SessionUser {
 #[derive(Clone, Debug, Default)]
 pub struct CurrentSession(pub Option<SessionUser>);
 
-pub struct Registration {
-    pub email: String,
-    pub password: String,
-    pub full_name: String,
-    pub role: String,
-    pub specialty: Option<String>,
-    pub institution: Option<String>,
-    pub bio: Option<String>,
-}
-
 /// A logged-in user and the token for their cookie.
 pub struct NewSession {
     pub user: UserView,
     pub token: String,
 }
 
-/// A stored user as the API shows it (a stored role is always valid; the
-/// CHECK constraint sees to that, so anything else is an internal error).
-fn user_view(id: i64, full_name: String, role: &str, email: String) -> AppResult<UserView> {
-    let role = Role::parse(role)
-        .ok_or_else(|| AppError::internal(format!("user {id} has an unknown role")))?;
-    Ok(UserView {
+fn user_view(id: i64, full_name: String, role: Role, email: String) -> UserView {
+    UserView {
         id,
         full_name,
         role,
         email,
-    })
+    }
 }
 
 pub fn session_id_of(token: &str) -> String {
@@ -67,64 +53,49 @@ fn new_token() -> String {
     hex::encode(bytes)
 }
 
+/// Proof that a login or registration passed the per-address throttle:
+/// only `throttle` makes one, and `login` and `register` ask for it, so no
+/// edge can forget the check. Edges take it before reading their input, so
+/// malformed attempts count too.
+pub struct AuthPermit(());
+
 /// The per-address throttle on logins and registrations.
-pub fn throttle(state: &AppState, client: Option<IpAddr>) -> Result<(), ApiError> {
+pub fn throttle(state: &AppState, client: Option<IpAddr>) -> Result<AuthPermit, ApiError> {
     let Some(ip) = client else {
-        return Ok(());
+        return Ok(AuthPermit(()));
     };
-    state.auth_limiter.check_key(&ip).map_err(|not_until| {
-        let wait = not_until.wait_time_from(DefaultClock::default().now());
-        ApiError::rate_limited(wait.as_secs() + 1)
-    })
+    state
+        .auth_limiter
+        .check_key(&ip)
+        .map(|_| AuthPermit(()))
+        .map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            ApiError::rate_limited(wait.as_secs() + 1)
+        })
 }
 
 pub async fn register(
     state: &AppState,
-    client: Option<IpAddr>,
-    input: Registration,
+    _permit: &AuthPermit,
+    account: NewAccount,
 ) -> AppResult<UserView> {
-    throttle(state, client)?;
-    let email = rules::parse_email(&input.email)?;
-    let password = rules::parse_new_password(&input.password)?;
-    let full_name = rules::parse_full_name(&input.full_name)?;
-    let role = Role::parse(&input.role).ok_or_else(|| {
-        ApiError::invalid("role", "Choose whether you are a patient or a researcher.")
-    })?;
-    let (specialty, institution, bio) = match role {
-        Role::Researcher => (
-            Some(rules::parse_profile_field(
-                "specialty",
-                "specialty",
-                input.specialty.as_deref().unwrap_or(""),
-            )?),
-            Some(rules::parse_profile_field(
-                "institution",
-                "institution",
-                input.institution.as_deref().unwrap_or(""),
-            )?),
-            Some(rules::parse_bio(input.bio.as_deref().unwrap_or(""))?),
-        ),
-        Role::Patient => (None, None, None),
-    };
-    if users::find_by_email(&state.db.pool, &email)
-        .await?
-        .is_some()
-    {
+    let email = account.email.as_str();
+    if users::find_by_email(&state.db.pool, email).await?.is_some() {
         return Err(already_registered());
     }
-    let password_hash = state.passwords.hash(password).await?;
-    let created_at = now_text();
+    let password_hash = state.passwords.hash(account.password.into_inner()).await?;
+    let profile = account.profile.as_ref();
     let id = users::insert(
         &state.db.pool,
         &users::NewUser {
-            email: &email,
+            email,
             password_hash: &password_hash,
-            full_name: &full_name,
-            role: role.as_str(),
-            specialty: specialty.as_deref(),
-            institution: institution.as_deref(),
-            bio: bio.as_deref(),
-            created_at: &created_at,
+            full_name: account.full_name.as_str(),
+            role: account.role,
+            specialty: profile.map(|p| p.specialty.as_str()),
+            institution: profile.map(|p| p.institution.as_str()),
+            bio: profile.map(|p| p.bio.as_str()),
+            created_at: &now_text(),
         },
     )
     .await
@@ -135,13 +106,17 @@ pub async fn register(
             e.into()
         }
     })?;
-    tracing::info!(user_id = id, role = role.as_str(), "account registered");
-    Ok(UserView {
+    tracing::info!(
+        user_id = id,
+        role = account.role.as_str(),
+        "account registered"
+    );
+    Ok(user_view(
         id,
-        full_name,
-        role,
-        email,
-    })
+        account.full_name.into_inner(),
+        account.role,
+        account.email.into_inner(),
+    ))
 }
 
 fn already_registered() -> AppError {
@@ -154,7 +129,7 @@ fn already_registered() -> AppError {
 
 fn wrong_credentials() -> AppError {
     ApiError::new(
-        crate::shared::error::ErrorCode::Unauthorized,
+        ErrorCode::Unauthorized,
         "The email or password is incorrect.",
     )
     .into()
@@ -164,17 +139,14 @@ fn wrong_credentials() -> AppError {
 /// passwords answer the same, after the same work.
 pub async fn login(
     state: &AppState,
-    client: Option<IpAddr>,
-    email: &str,
-    password: &str,
+    _permit: &AuthPermit,
+    credentials: Credentials,
     previous: Option<&SessionUser>,
 ) -> AppResult<NewSession> {
-    throttle(state, client)?;
-    // Malformed input cannot match an account: answer as for a wrong password.
-    let email = rules::parse_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
-    if password.is_empty() || password.chars().count() > rules::PASSWORD_MAX_CHARS {
+    if !credentials.plausible() {
         return Err(wrong_credentials());
     }
+    let Credentials { email, password } = credentials;
     let now = unix_now();
     let (failures, oldest) = sessions::failures_since(&state.db.pool, &email, now - HOUR).await?;
     if failures >= MAX_FAILURES_PER_HOUR {
@@ -184,7 +156,7 @@ pub async fn login(
     }
     let row = users::find_by_email(&state.db.pool, &email).await?;
     let hash = row.as_ref().map(|r| r.password_hash.clone());
-    let valid = state.passwords.verify(password.to_string(), hash).await?;
+    let valid = state.passwords.verify(password, hash).await?;
     let Some(row) = row.filter(|_| valid) else {
         sessions::record_failure(&state.db.pool, &email, now).await?;
         return Err(wrong_credentials());
@@ -204,7 +176,7 @@ pub async fn login(
     .await?;
     tracing::info!(user_id = row.id, "logged in");
     Ok(NewSession {
-        user: user_view(row.id, row.full_name, &row.role, row.email)?,
+        user: user_view(row.id, row.full_name, row.role, row.email),
         token,
     })
 }
@@ -240,7 +212,7 @@ pub async fn resolve_session(state: &AppState, token: &str) -> AppResult<Option<
     }
     Ok(Some(SessionUser {
         session_id: id,
-        user: user_view(row.user_id, row.full_name, &row.role, row.email)?,
+        user: user_view(row.user_id, row.full_name, row.role, row.email),
     }))
 }
 
@@ -276,122 +248,4 @@ pub fn require_role(session: &SessionUser, role: Role) -> Result<(), ApiError> {
             Role::Researcher => "Only researchers can do this.",
         }))
     }
-}
-
-/// The demo accounts (SPEC section 2). Their password is public: never seed
-/// them in production (the configuration refuses it).
-pub const DEMO_PASSWORD: &str = "password123";
-
-struct DemoAccount {
-    email: &'static str,
-    name: &'static str,
-    role: &'static str,
-    profile: Option<(&'static str, &'static str, &'static str)>,
-}
-
-const DEMO_ACCOUNTS: &[DemoAccount] = &[
-    DemoAccount {
-        email: "patient@test.com",
-        name: "John Doe",
-        role: "patient",
-        profile: None,
-    },
-    DemoAccount {
-        email: "patient2@test.com",
-        name: "Maria Garcia",
-        role: "patient",
-        profile: None,
-    },
-    DemoAccount {
-        email: "researcher@test.com",
-        name: "Dr. Sarah Smith",
-        role: "researcher",
-        profile: Some((
-            "Endocrinology",
-            "City Medical Research Institute",
-            "Studies type 2 diabetes treatments and long-term glucose control.",
-        )),
-    },
-    DemoAccount {
-        email: "james.chen@test.com",
-        name: "Dr. James Chen",
-        role: "researcher",
-        profile: Some((
-            "Cardiology",
-            "Heart & Vascular Research Center",
-            "Leads trials on heart failure and blood pressure management.",
-        )),
-    },
-    DemoAccount {
-        email: "amara.okafor@test.com",
-        name: "Dr. Amara Okafor",
-        role: "researcher",
-        profile: Some((
-            "Oncology",
-            "National Cancer Research Unit",
-            "Works on immunotherapy for breast and lung cancers.",
-        )),
-    },
-    DemoAccount {
-        email: "lukas.berg@test.com",
-        name: "Dr. Lukas Berg",
-        role: "researcher",
-        profile: Some((
-            "Neurology",
-            "University Brain Health Lab",
-            "Researches early signs and care of Parkinson's disease.",
-        )),
-    },
-    DemoAccount {
-        email: "priya.nair@test.com",
-        name: "Dr. Priya Nair",
-        role: "researcher",
-        profile: Some((
-            "Pulmonology",
-            "Respiratory Health Institute",
-            "Studies asthma and chronic obstructive pulmonary disease.",
-        )),
-    },
-];
-
-/// Creates the demo accounts that are missing (idempotent across restarts).
-pub async fn seed_demo(state: &AppState) -> AppResult<usize> {
-    let mut created = 0;
-    for account in DEMO_ACCOUNTS {
-        if users::find_by_email(&state.db.pool, account.email)
-            .await?
-            .is_some()
-        {
-            continue;
-        }
-        let (specialty, institution, bio) = match account.profile {
-            Some((s, i, b)) => (
-                Some(s.to_string()),
-                Some(i.to_string()),
-                Some(b.to_string()),
-            ),
-            None => (None, None, None),
-        };
-        match register(
-            state,
-            None,
-            Registration {
-                email: account.email.into(),
-                password: DEMO_PASSWORD.into(),
-                full_name: account.name.into(),
-                role: account.role.into(),
-                specialty,
-                institution,
-                bio,
-            },
-        )
-        .await
-        {
-            Ok(_) => created += 1,
-            // Another instance seeded it meanwhile.
-            Err(AppError::Api(e)) if e.code == crate::shared::error::ErrorCode::Conflict => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(created)
 }

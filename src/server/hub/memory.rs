@@ -1,39 +1,11 @@
-//! Delivery of live events to connected clients. Services publish after their
-//! transaction commits; WebSocket connections subscribe by user. The trait is
-//! what a multi-instance implementation (e.g. PostgreSQL LISTEN/NOTIFY) would
-//! replace; pages and services only see the trait.
+//! The single-instance hub: a map from user to bounded per-connection queues.
 
+use super::{EventHub, Frame, Subscription};
 use crate::shared::model::LiveEvent;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
-
-/// One frame, serialized once for every connection of its recipient.
-#[derive(Clone, Debug)]
-pub struct Frame {
-    /// The event's id, for frames that carry one (not `pending_count`).
-    pub event_id: Option<i64>,
-    pub text: Arc<str>,
-}
-
-pub trait EventHub: Send + Sync + 'static {
-    /// Sends `event` to every open connection of `user_id`.
-    fn publish(&self, user_id: i64, event: &LiveEvent);
-    /// Registers a connection; it receives frames until the returned
-    /// subscription is dropped, or until the hub drops it (queue full,
-    /// logout), which ends the receiver.
-    fn subscribe(&self, user_id: i64, session_id: &str) -> Subscription;
-    /// Ends every connection opened with this session (on logout).
-    fn close_session(&self, session_id: &str);
-    /// Open connections, for metrics and tests.
-    fn connection_count(&self) -> usize;
-}
-
-pub struct Subscription {
-    pub frames: mpsc::Receiver<Frame>,
-    _guard: Box<dyn Send + Sync>,
-}
 
 struct Connection {
     id: u64,
@@ -41,7 +13,6 @@ struct Connection {
     tx: mpsc::Sender<Frame>,
 }
 
-/// The single-instance hub: a map from user to bounded per-connection queues.
 pub struct InProcessHub {
     queue_capacity: usize,
     next_id: AtomicU64,

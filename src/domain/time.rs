@@ -1,0 +1,189 @@
+//! When a meeting should take place: an instant, and the IANA zone it was
+//! asked in. Zones are resolved through `Zones`: the server knows the whole
+//! time zone database, the browser only its own zone.
+
+use crate::shared::error::ApiError;
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+
+/// How far ahead a meeting may be asked for.
+pub const MAX_DAYS_AHEAD: i64 = 365;
+
+/// An IANA zone name that a `Zones` knows, e.g. `Europe/Paris`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneName(String);
+
+impl ZoneName {
+    /// Only a `Zones` makes one: it vouches for the name.
+    pub fn known(name: impl Into<String>) -> ZoneName {
+        ZoneName(name.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What a time zone database answers.
+pub trait Zones {
+    /// The zone called `name`, if it exists.
+    fn zone(&self, name: &str) -> Option<ZoneName>;
+    /// A wall-clock time in `zone` as an instant; `None` when the clocks skip it.
+    fn to_utc(&self, zone: &ZoneName, local: NaiveDateTime) -> Option<DateTime<Utc>>;
+}
+
+/// How a time arrives: RFC 3339 with an offset (the JSON API), or the
+/// wall-clock value of a `datetime-local` input in the patient's zone (the
+/// page's form).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TimeInput {
+    Rfc3339(String),
+    Local(String),
+}
+
+/// A meeting time known to be in the future and at most a year ahead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MeetingTime {
+    pub at: DateTime<Utc>,
+    pub zone: ZoneName,
+}
+
+impl MeetingTime {
+    /// `field` names the input in errors (`preferred_at`).
+    pub fn parse(
+        field: &'static str,
+        input: &TimeInput,
+        zone: ZoneName,
+        zones: &impl Zones,
+        now: DateTime<Utc>,
+    ) -> Result<MeetingTime, ApiError> {
+        let at = resolve(field, input, &zone, zones)?;
+        Ok(MeetingTime {
+            at: check_ahead(field, at, now)?,
+            zone,
+        })
+    }
+}
+
+pub fn parse_zone(raw: &str, zones: &impl Zones) -> Result<ZoneName, ApiError> {
+    zones.zone(raw.trim()).ok_or_else(|| {
+        ApiError::invalid(
+            "time_zone",
+            "Unknown time zone: use an IANA name such as Europe/Paris.",
+        )
+    })
+}
+
+fn resolve(
+    field: &'static str,
+    input: &TimeInput,
+    zone: &ZoneName,
+    zones: &impl Zones,
+) -> Result<DateTime<Utc>, ApiError> {
+    match input {
+        TimeInput::Rfc3339(text) => DateTime::parse_from_rfc3339(text.trim())
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                ApiError::invalid(
+                    field,
+                    "Give the time as an RFC 3339 date-time with an offset, e.g. 2025-11-05T14:00:00+01:00.",
+                )
+            }),
+        TimeInput::Local(text) => {
+            let text = text.trim();
+            if text.is_empty() {
+                return Err(ApiError::invalid(field, "Choose a preferred date and time."));
+            }
+            let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+                .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+                .map_err(|_| ApiError::invalid(field, "Choose a valid date and time."))?;
+            zones.to_utc(zone, naive).ok_or_else(|| {
+                ApiError::invalid(
+                    field,
+                    "That time does not exist in your time zone (the clocks change). Choose another.",
+                )
+            })
+        }
+    }
+}
+
+/// In the future, and at most a year ahead.
+fn check_ahead(
+    field: &'static str,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ApiError> {
+    if at <= now {
+        return Err(ApiError::invalid(
+            field,
+            "Choose a date and time in the future.",
+        ));
+    }
+    if at > now + Duration::days(MAX_DAYS_AHEAD) {
+        return Err(ApiError::invalid(
+            field,
+            "Choose a date within the next year.",
+        ));
+    }
+    Ok(at)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// A zone database of one zone, two hours ahead of UTC, with a gap at
+    /// 02:00-03:00 on 2026-03-29: enough to test the rules without one.
+    pub struct FixedZones;
+
+    impl Zones for FixedZones {
+        fn zone(&self, name: &str) -> Option<ZoneName> {
+            (name == "Test/Plus_Two").then(|| ZoneName::known(name))
+        }
+        fn to_utc(&self, _zone: &ZoneName, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+            let gap = NaiveDateTime::parse_from_str("2026-03-29T02:00", "%Y-%m-%dT%H:%M").ok()?;
+            if local >= gap && local < gap + Duration::hours(1) {
+                return None;
+            }
+            Some(Utc.from_utc_datetime(&(local - Duration::hours(2))))
+        }
+    }
+
+    fn zone() -> ZoneName {
+        parse_zone("Test/Plus_Two", &FixedZones).unwrap()
+    }
+
+    #[test]
+    fn must_be_future_and_within_a_year() {
+        let now = Utc.with_ymd_and_hms(2025, 11, 2, 12, 0, 0).unwrap();
+        let at = |d: Duration| TimeInput::Rfc3339((now + d).to_rfc3339());
+        let parse = |d| MeetingTime::parse("preferred_at", &at(d), zone(), &FixedZones, now);
+        assert!(parse(Duration::zero()).is_err());
+        assert!(parse(Duration::minutes(-1)).is_err());
+        assert!(parse(Duration::minutes(1)).is_ok());
+        assert!(parse(Duration::days(365)).is_ok());
+        let err = parse(Duration::days(366)).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("preferred_at"));
+    }
+
+    #[test]
+    fn local_times_resolve_in_the_zone_and_rfc3339_needs_an_offset() {
+        let now = Utc.with_ymd_and_hms(2025, 11, 2, 12, 0, 0).unwrap();
+        let parse =
+            |input: TimeInput| MeetingTime::parse("preferred_at", &input, zone(), &FixedZones, now);
+        let t = parse(TimeInput::Local("2025-11-05T14:00".into())).unwrap();
+        assert_eq!(t.at, Utc.with_ymd_and_hms(2025, 11, 5, 12, 0, 0).unwrap());
+        assert!(parse(TimeInput::Local("2026-03-29T02:30".into())).is_err());
+        assert!(parse(TimeInput::Local("tomorrow".into())).is_err());
+        assert!(parse(TimeInput::Local(" ".into())).is_err());
+        assert!(parse(TimeInput::Rfc3339("2025-11-05T14:00:00+01:00".into())).is_ok());
+        assert!(parse(TimeInput::Rfc3339("2025-11-05T14:00:00".into())).is_err());
+        assert_eq!(
+            parse_zone("Mars/Olympus", &FixedZones)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("time_zone")
+        );
+    }
+}

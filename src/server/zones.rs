@@ -1,0 +1,74 @@
+//! The whole IANA time zone database (chrono-tz), on the server only: the
+//! WebAssembly client asks the browser instead.
+
+use crate::domain::{ZoneName, Zones};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TzDatabase;
+
+fn tz(zone: &ZoneName) -> Option<Tz> {
+    zone.as_str().parse().ok()
+}
+
+impl Zones for TzDatabase {
+    fn zone(&self, name: &str) -> Option<ZoneName> {
+        name.parse::<Tz>().ok().map(|tz| ZoneName::known(tz.name()))
+    }
+
+    fn to_utc(&self, zone: &ZoneName, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+        tz(zone)?
+            .from_local_datetime(&local)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    }
+}
+
+impl TzDatabase {
+    /// `at` as the wall clock of `zone`, written with `format`.
+    pub fn local_text(&self, zone: &ZoneName, at: DateTime<Utc>, format: &str) -> String {
+        match tz(zone) {
+            Some(tz) => at.with_timezone(&tz).format(format).to_string(),
+            None => at.format(format).to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time::TimeInput;
+    use crate::domain::{MeetingTime, time::parse_zone};
+    use chrono::TimeZone;
+
+    #[test]
+    fn local_times_resolve_in_the_patients_zone() {
+        let now = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        let paris = parse_zone("Europe/Paris", &TzDatabase).unwrap();
+        let parse = |s: &str| {
+            MeetingTime::parse(
+                "preferred_at",
+                &TimeInput::Local(s.into()),
+                paris.clone(),
+                &TzDatabase,
+                now,
+            )
+        };
+        assert_eq!(
+            parse("2025-11-05T14:00").unwrap().at,
+            Utc.with_ymd_and_hms(2025, 11, 5, 13, 0, 0).unwrap()
+        );
+        // 02:30 on the spring-forward night does not exist in Paris.
+        assert!(parse("2025-03-30T02:30").is_err());
+        assert!(parse_zone("Mars/Olympus", &TzDatabase).is_err());
+        assert_eq!(
+            TzDatabase.local_text(
+                &paris,
+                Utc.with_ymd_and_hms(2025, 11, 5, 13, 0, 0).unwrap(),
+                "%H:%M"
+            ),
+            "14:00"
+        );
+    }
+}
