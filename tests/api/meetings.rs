@@ -1,4 +1,5 @@
-use crate::helpers::{expect_error, spawn_app, tomorrow_at_two};
+use crate::helpers::{TestApp, expect_error, spawn_app, tomorrow_at_two};
+use reqwest::Client;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -701,4 +702,60 @@ async fn postgres_event_writers_wait_for_each_other() {
         .await
         .unwrap();
     assert_eq!(send.await.unwrap(), StatusCode::CREATED);
+}
+
+/// Registers a patient `n` and returns a logged-in client.
+async fn new_patient(app: &TestApp, n: usize) -> Client {
+    let email = format!("burst{n}@example.org");
+    let res = app
+        .client()
+        .post(app.url("/api/auth/register"))
+        .json(&json!({"email": email, "password": "burst-password", "full_name": format!("Burst {n}"), "role": "patient"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    app.login(&email, "burst-password").await
+}
+
+/// 200 concurrent creates from distinct pairs: every one is acknowledged
+/// (SQLite orders the writes in the server; none waits on a lock and fails),
+/// and every one is stored with its event.
+#[tokio::test]
+async fn a_burst_of_concurrent_creates_all_succeed() {
+    let app = spawn_app().await;
+    let some = app.patient().await;
+    let experts: Vec<i64> = some
+        .get(app.url("/api/experts"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["id"].as_i64())
+        .collect();
+    assert_eq!(experts.len(), 5);
+    let patients = futures::future::join_all((0..40).map(|n| new_patient(&app, n))).await;
+    let app = &app;
+    let sends = patients.iter().flat_map(|p| {
+        experts
+            .iter()
+            .map(move |&e| app.send_request(p, e, "burst"))
+    });
+    let statuses: Vec<StatusCode> = futures::future::join_all(sends)
+        .await
+        .into_iter()
+        .map(|r| r.status())
+        .collect();
+    assert_eq!(statuses.len(), 200);
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::CREATED),
+        "{statuses:?}"
+    );
+    assert_eq!(app.count_rows("meeting_requests").await, 200);
+    assert_eq!(app.count_rows("meeting_request_events").await, 200);
 }

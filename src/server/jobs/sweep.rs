@@ -15,5 +15,8 @@ pub async fn run(state: AppState) {
             err.log();
         }
         state.auth_limiter.retain_recent();
+        if let Some((batches, commands)) = state.db.write_stats() {
+            tracing::info!(batches, commands, "SQLite writes so far");
+        }
     }
 }

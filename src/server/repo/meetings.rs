@@ -1,7 +1,7 @@
 //! Meeting requests and their append-only event log.
 
 use crate::domain::{MeetingStatus, MeetingType};
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::{AnyConnection, AnyPool};
 
 /// A request with both parties' names, as every reader needs it.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -41,22 +41,21 @@ const SELECT_REQUEST: &str = "SELECT r.id, r.requester_id, p.full_name AS reques
      JOIN users p ON p.id = r.requester_id \
      JOIN users x ON x.id = r.expert_id";
 
-pub struct NewRequest<'a> {
+pub struct NewRequest {
     pub requester_id: i64,
     pub expert_id: i64,
-    pub message: &'a str,
-    pub created_at: &'a str,
-    pub preferred_at: &'a str,
+    pub message: String,
+    pub created_at: String,
+    pub preferred_at: String,
     pub meeting_type: MeetingType,
-    pub time_zone: &'a str,
+    pub time_zone: String,
 }
 
-/// Inserts a pending request and its creation event in one transaction.
-/// Returns (request id, event id). A second pending request for the same pair
-/// fails on the unique index.
-pub async fn insert(pool: &AnyPool, new: &NewRequest<'_>) -> Result<(i64, i64), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    serialize_event_writers(&mut tx).await?;
+/// Inserts a pending request and its creation event (inside the caller's
+/// transaction: `Database::write`). Returns (request id, event id). A second
+/// pending request for the same pair fails on the unique index.
+pub async fn insert(conn: &mut AnyConnection, new: &NewRequest) -> Result<(i64, i64), sqlx::Error> {
+    serialize_event_writers(conn).await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO meeting_requests \
          (requester_id, expert_id, message, status, created_at, updated_at, preferred_at, meeting_type, time_zone) \
@@ -64,25 +63,24 @@ pub async fn insert(pool: &AnyPool, new: &NewRequest<'_>) -> Result<(i64, i64), 
     )
     .bind(new.requester_id)
     .bind(new.expert_id)
-    .bind(new.message)
+    .bind(&new.message)
     .bind(MeetingStatus::Pending)
-    .bind(new.created_at)
-    .bind(new.preferred_at)
+    .bind(&new.created_at)
+    .bind(&new.preferred_at)
     .bind(new.meeting_type)
-    .bind(new.time_zone)
-    .fetch_one(&mut *tx)
+    .bind(&new.time_zone)
+    .fetch_one(&mut *conn)
     .await?;
     let event_id = insert_event(
-        &mut tx,
+        conn,
         id,
         new.requester_id,
         None,
         MeetingStatus::Pending,
         None,
-        new.created_at,
+        &new.created_at,
     )
     .await?;
-    tx.commit().await?;
     Ok((id, event_id))
 }
 
@@ -90,18 +88,18 @@ pub async fn insert(pool: &AnyPool, new: &NewRequest<'_>) -> Result<(i64, i64), 
 /// insert but shows rows at commit, so two concurrent writers could commit
 /// ids out of order and a client resuming with `since` could skip the
 /// smaller one. A transaction-scoped advisory lock serializes the writers of
-/// the log (SQLite serializes all writers already).
-async fn serialize_event_writers(tx: &mut Transaction<'_, Any>) -> Result<(), sqlx::Error> {
-    if tx.backend_name() == "PostgreSQL" {
+/// the log (on SQLite the one writer task orders all writes already).
+async fn serialize_event_writers(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    if conn.backend_name() == "PostgreSQL" {
         sqlx::query("SELECT pg_advisory_xact_lock(7223)")
-            .execute(&mut **tx)
+            .execute(conn)
             .await?;
     }
     Ok(())
 }
 
 async fn insert_event(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut AnyConnection,
     request_id: i64,
     actor_id: i64,
     from: Option<MeetingStatus>,
@@ -119,53 +117,54 @@ async fn insert_event(
     .bind(to)
     .bind(reason)
     .bind(at)
-    .fetch_one(&mut **tx)
+    .fetch_one(conn)
     .await?;
     Ok(event_id)
 }
 
 /// One move of the status flow.
-pub struct StatusMove<'a> {
+pub struct StatusMove {
     pub id: i64,
     pub actor_id: i64,
     pub from: MeetingStatus,
     pub to: MeetingStatus,
-    pub reason: Option<&'a str>,
-    pub at: &'a str,
+    pub reason: Option<String>,
+    pub at: String,
 }
 
 /// Moves a request from `from` to `to` if, and only if, it is still at
 /// `from`: one conditional update, so of two racing moves exactly one wins.
 /// Returns the event id, or `None` when the request had moved meanwhile.
-pub async fn apply_move(pool: &AnyPool, m: &StatusMove<'_>) -> Result<Option<i64>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    serialize_event_writers(&mut tx).await?;
+pub async fn apply_move(
+    conn: &mut AnyConnection,
+    m: &StatusMove,
+) -> Result<Option<i64>, sqlx::Error> {
+    serialize_event_writers(conn).await?;
     let updated = sqlx::query(
         "UPDATE meeting_requests SET status = $1, updated_at = $2, decision_reason = $3 \
          WHERE id = $4 AND status = $5",
     )
     .bind(m.to)
-    .bind(m.at)
-    .bind(m.reason)
+    .bind(&m.at)
+    .bind(&m.reason)
     .bind(m.id)
     .bind(m.from)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     if updated.rows_affected() != 1 {
-        tx.rollback().await?;
+        // Nothing was written: the request had moved meanwhile.
         return Ok(None);
     }
     let event_id = insert_event(
-        &mut tx,
+        conn,
         m.id,
         m.actor_id,
         Some(m.from),
         m.to,
-        m.reason,
-        m.at,
+        m.reason.as_deref(),
+        &m.at,
     )
     .await?;
-    tx.commit().await?;
     Ok(Some(event_id))
 }
 

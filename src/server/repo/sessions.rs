@@ -1,7 +1,7 @@
 //! Session rows and the failed-login record. Times are Unix seconds.
 
 use crate::domain::Role;
-use sqlx::AnyPool;
+use sqlx::{AnyConnection, AnyPool};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct SessionRow {
@@ -16,7 +16,7 @@ pub struct SessionRow {
 }
 
 pub async fn insert(
-    pool: &AnyPool,
+    conn: &mut AnyConnection,
     id: &str,
     user_id: i64,
     now: i64,
@@ -29,7 +29,7 @@ pub async fn insert(
     .bind(user_id)
     .bind(now)
     .bind(expires_at)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -44,33 +44,33 @@ pub async fn find(pool: &AnyPool, id: &str) -> Result<Option<SessionRow>, sqlx::
     .await
 }
 
-pub async fn touch(pool: &AnyPool, id: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn touch(conn: &mut AnyConnection, id: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
-        .execute(pool)
+        .execute(conn)
         .await?;
     Ok(())
 }
 
-pub async fn delete(pool: &AnyPool, id: &str) -> Result<(), sqlx::Error> {
+pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM sessions WHERE id = $1")
         .bind(id)
-        .execute(pool)
+        .execute(conn)
         .await?;
     Ok(())
 }
 
 /// Removes sessions idle since before `idle_cutoff` or past their absolute end.
 pub async fn delete_expired(
-    pool: &AnyPool,
+    conn: &mut AnyConnection,
     now: i64,
     idle_cutoff: i64,
 ) -> Result<u64, sqlx::Error> {
     let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2")
         .bind(now)
         .bind(idle_cutoff)
-        .execute(pool)
+        .execute(conn)
         .await?;
     Ok(done.rows_affected())
 }
@@ -90,19 +90,26 @@ pub async fn failures_since(
     .await
 }
 
-pub async fn record_failure(pool: &AnyPool, email: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn record_failure(
+    conn: &mut AnyConnection,
+    email: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO login_failures (email, created_at) VALUES ($1, $2)")
         .bind(email)
         .bind(now)
-        .execute(pool)
+        .execute(conn)
         .await?;
     Ok(())
 }
 
-pub async fn forget_failures_before(pool: &AnyPool, before: i64) -> Result<(), sqlx::Error> {
+pub async fn forget_failures_before(
+    conn: &mut AnyConnection,
+    before: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM login_failures WHERE created_at <= $1")
         .bind(before)
-        .execute(pool)
+        .execute(conn)
         .await?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Accounts.
 
 use crate::domain::Role;
-use sqlx::AnyPool;
+use sqlx::{AnyConnection, AnyPool};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct UserRow {
@@ -16,34 +16,34 @@ pub struct UserRow {
     pub created_at: String,
 }
 
-pub struct NewUser<'a> {
-    pub email: &'a str,
-    pub password_hash: &'a str,
-    pub full_name: &'a str,
+pub struct NewUser {
+    pub email: String,
+    pub password_hash: String,
+    pub full_name: String,
     pub role: Role,
-    pub specialty: Option<&'a str>,
-    pub institution: Option<&'a str>,
-    pub bio: Option<&'a str>,
-    pub created_at: &'a str,
+    pub specialty: Option<String>,
+    pub institution: Option<String>,
+    pub bio: Option<String>,
+    pub created_at: String,
 }
 
 const COLUMNS: &str =
     "id, email, password_hash, full_name, role, specialty, institution, bio, created_at";
 
-pub async fn insert(pool: &AnyPool, user: &NewUser<'_>) -> Result<i64, sqlx::Error> {
+pub async fn insert(conn: &mut AnyConnection, user: &NewUser) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO users (email, password_hash, full_name, role, specialty, institution, bio, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
-    .bind(user.email)
-    .bind(user.password_hash)
-    .bind(user.full_name)
+    .bind(&user.email)
+    .bind(&user.password_hash)
+    .bind(&user.full_name)
     .bind(user.role)
-    .bind(user.specialty)
-    .bind(user.institution)
-    .bind(user.bio)
-    .bind(user.created_at)
-    .fetch_one(pool)
+    .bind(&user.specialty)
+    .bind(&user.institution)
+    .bind(&user.bio)
+    .bind(&user.created_at)
+    .fetch_one(conn)
     .await?;
     Ok(id)
 }

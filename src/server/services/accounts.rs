@@ -85,27 +85,27 @@ pub async fn register(
     }
     let password_hash = state.passwords.hash(account.password.into_inner()).await?;
     let profile = account.profile.as_ref();
-    let id = users::insert(
-        &state.db.pool,
-        &users::NewUser {
-            email,
-            password_hash: &password_hash,
-            full_name: account.full_name.as_str(),
-            role: account.role,
-            specialty: profile.map(|p| p.specialty.as_str()),
-            institution: profile.map(|p| p.institution.as_str()),
-            bio: profile.map(|p| p.bio.as_str()),
-            created_at: &now_text(),
-        },
-    )
-    .await
-    .map_err(|e| {
-        if repo::is_unique_violation(&e) {
-            already_registered()
-        } else {
-            e.into()
-        }
-    })?;
+    let new = users::NewUser {
+        email: email.to_string(),
+        password_hash,
+        full_name: account.full_name.to_string(),
+        role: account.role,
+        specialty: profile.map(|p| p.specialty.to_string()),
+        institution: profile.map(|p| p.institution.to_string()),
+        bio: profile.map(|p| p.bio.to_string()),
+        created_at: now_text(),
+    };
+    let id = state
+        .db
+        .write(move |c| Box::pin(async move { users::insert(c, &new).await }))
+        .await
+        .map_err(|e| {
+            if repo::is_unique_violation(&e) {
+                already_registered()
+            } else {
+                e.into()
+            }
+        })?;
     tracing::info!(
         user_id = id,
         role = account.role.as_str(),
@@ -158,22 +158,32 @@ pub async fn login(
     let hash = row.as_ref().map(|r| r.password_hash.clone());
     let valid = state.passwords.verify(password, hash).await?;
     let Some(row) = row.filter(|_| valid) else {
-        sessions::record_failure(&state.db.pool, &email, now).await?;
+        state
+            .db
+            .write(move |c| Box::pin(async move { sessions::record_failure(c, &email, now).await }))
+            .await?;
         return Err(wrong_credentials());
     };
-    if let Some(previous) = previous {
-        sessions::delete(&state.db.pool, &previous.session_id).await?;
-        state.hub.close_session(&previous.session_id);
-    }
+    // The browser's previous session ends as the new one starts.
     let token = new_token();
-    sessions::insert(
-        &state.db.pool,
-        &session_id_of(&token),
-        row.id,
-        now,
-        now + state.config.session_max_secs,
-    )
-    .await?;
+    let new_id = session_id_of(&token);
+    let previous_id = previous.map(|p| p.session_id.clone());
+    let (user_id, expires_at) = (row.id, now + state.config.session_max_secs);
+    let ended = previous_id.clone();
+    state
+        .db
+        .write(move |c| {
+            Box::pin(async move {
+                if let Some(previous) = &ended {
+                    sessions::delete(c, previous).await?;
+                }
+                sessions::insert(c, &new_id, user_id, now, expires_at).await
+            })
+        })
+        .await?;
+    if let Some(previous) = previous_id {
+        state.hub.close_session(&previous);
+    }
     tracing::info!(user_id = row.id, "logged in");
     Ok(NewSession {
         user: user_view(row.id, row.full_name, row.role, row.email),
@@ -183,8 +193,7 @@ pub async fn login(
 
 /// Ends the session on the server and closes its live connections.
 pub async fn logout(state: &AppState, session: &SessionUser) -> AppResult<()> {
-    sessions::delete(&state.db.pool, &session.session_id).await?;
-    state.hub.close_session(&session.session_id);
+    end_session(state, session.session_id.clone()).await?;
     tracing::info!(user_id = session.user.id, "logged out");
     Ok(())
 }
@@ -202,13 +211,16 @@ pub async fn resolve_session(state: &AppState, token: &str) -> AppResult<Option<
     let now = unix_now();
     let idle = state.config.session_idle_secs;
     if now >= row.expires_at || now - row.last_seen_at >= idle {
-        sessions::delete(&state.db.pool, &id).await?;
-        state.hub.close_session(&id);
+        end_session(state, id).await?;
         return Ok(None);
     }
     // Touch at most every so often: a write per request would be wasted.
     if now - row.last_seen_at >= (idle / 30).clamp(1, 60) {
-        sessions::touch(&state.db.pool, &id, now).await?;
+        let touched = id.clone();
+        state
+            .db
+            .write(move |c| Box::pin(async move { sessions::touch(c, &touched, now).await }))
+            .await?;
     }
     Ok(Some(SessionUser {
         session_id: id,
@@ -216,11 +228,30 @@ pub async fn resolve_session(state: &AppState, token: &str) -> AppResult<Option<
     }))
 }
 
+/// Deletes a session and closes its live connections.
+async fn end_session(state: &AppState, id: String) -> AppResult<()> {
+    let deleted = id.clone();
+    state
+        .db
+        .write(move |c| Box::pin(async move { sessions::delete(c, &deleted).await }))
+        .await?;
+    state.hub.close_session(&id);
+    Ok(())
+}
+
 /// Deletes expired sessions and forgotten login failures.
 pub async fn sweep(state: &AppState) -> AppResult<()> {
     let now = unix_now();
-    sessions::delete_expired(&state.db.pool, now, now - state.config.session_idle_secs).await?;
-    sessions::forget_failures_before(&state.db.pool, now - HOUR).await?;
+    let idle_cutoff = now - state.config.session_idle_secs;
+    state
+        .db
+        .write(move |c| {
+            Box::pin(async move {
+                sessions::delete_expired(c, now, idle_cutoff).await?;
+                sessions::forget_failures_before(c, now - HOUR).await
+            })
+        })
+        .await?;
     Ok(())
 }
 

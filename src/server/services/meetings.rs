@@ -100,19 +100,19 @@ pub async fn create(
     }
     let preferred = &request.preferred;
     let local = TzDatabase.local_text(&preferred.zone, preferred.at, MESSAGE_TIME_FORMAT);
-    let (id, event_id) = meetings::insert(
-        &state.db.pool,
-        &meetings::NewRequest {
-            requester_id: actor.user.id,
-            expert_id: expert.id,
-            message: &request.message(&local),
-            created_at: &now_text(),
-            preferred_at: &time_text(preferred.at),
-            meeting_type: request.meeting_type,
-            time_zone: preferred.zone.as_str(),
-        },
-    )
-    .await
+    let new = meetings::NewRequest {
+        requester_id: actor.user.id,
+        expert_id: expert.id,
+        message: request.message(&local),
+        created_at: now_text(),
+        preferred_at: time_text(preferred.at),
+        meeting_type: request.meeting_type,
+        time_zone: preferred.zone.as_str().to_string(),
+    };
+    let (id, event_id) = state
+        .db
+        .write(move |c| Box::pin(async move { meetings::insert(c, &new).await }))
+        .await
     .map_err(|e| -> AppError {
         if repo::is_unique_violation(&e) {
             ApiError::conflict("You already have a pending request with this researcher. Wait for their answer or cancel it first.").into()
@@ -175,18 +175,18 @@ async fn apply(
     actor: &SessionUser,
     change: &StatusChange,
 ) -> AppResult<i64> {
-    let moved = meetings::apply_move(
-        &state.db.pool,
-        &meetings::StatusMove {
-            id: row.id,
-            actor_id: actor.user.id,
-            from: row.status,
-            to: change.to,
-            reason: change.reason.as_ref().map(|r| r.as_str()),
-            at: &now_text(),
-        },
-    )
-    .await?;
+    let step = meetings::StatusMove {
+        id: row.id,
+        actor_id: actor.user.id,
+        from: row.status,
+        to: change.to,
+        reason: change.reason.as_ref().map(|r| r.to_string()),
+        at: now_text(),
+    };
+    let moved = state
+        .db
+        .write(move |c| Box::pin(async move { meetings::apply_move(c, &step).await }))
+        .await?;
     match moved {
         Some(event_id) => {
             tracing::info!(

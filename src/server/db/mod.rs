@@ -1,0 +1,183 @@
+//! The database: reads through a pool, writes through `Database::write`.
+//! One connection type (`sqlx::Any`) serves SQLite and PostgreSQL, so the
+//! data-access modules are written once. On SQLite every write goes to the
+//! one writer task (`writer.rs`) and the pool is read-only; on PostgreSQL a
+//! write is a transaction on the pool.
+
+mod writer;
+
+use futures::future::BoxFuture;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+use std::time::Duration;
+use writer::Writer;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub struct Database {
+    /// Reads (read-only on SQLite).
+    pub pool: AnyPool,
+    pub backend: Backend,
+    /// SQLite's writer task; `None` on PostgreSQL.
+    writer: Option<Writer>,
+}
+
+/// SQLite settings of every connection: WAL lets readers run beside the
+/// writer; FULL sync keeps every acknowledged write across a power cut.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("could not create the database directory {path}: {source}")]
+    Directory {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("could not open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("could not apply migrations: {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+/// The file path of a `sqlite:` URL, unless it is an in-memory database.
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or("");
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+impl Database {
+    /// Opens the database (creating the SQLite directory if needed) and
+    /// applies the migrations of this backend.
+    pub async fn connect(url: &str) -> Result<Database, DbSetupError> {
+        install_default_drivers();
+        let options = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(10))
+            .idle_timeout(Duration::from_secs(600));
+        if !url.starts_with("sqlite:") {
+            let pool = options
+                .max_connections(16)
+                .connect(url)
+                .await
+                .map_err(DbSetupError::Connect)?;
+            sqlx::migrate!("./migrations/postgres")
+                .run(&pool)
+                .await
+                .map_err(DbSetupError::Migrate)?;
+            return Ok(Database {
+                pool,
+                backend: Backend::Postgres,
+                writer: None,
+            });
+        }
+        if let Some(parent) = sqlite_file(url)
+            .map(std::path::Path::new)
+            .and_then(|p| p.parent())
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|source| DbSetupError::Directory {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+        // The writer's connection first: it creates the file and migrates.
+        let mut conn = AnyConnection::connect(url)
+            .await
+            .map_err(DbSetupError::Connect)?;
+        conn.execute(SQLITE_PRAGMAS)
+            .await
+            .map_err(DbSetupError::Connect)?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&mut conn)
+            .await
+            .map_err(DbSetupError::Migrate)?;
+        let pool = options
+            .max_connections(8)
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(SQLITE_PRAGMAS).await?;
+                    // Only the writer writes.
+                    conn.execute("PRAGMA query_only = ON").await?;
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .map_err(DbSetupError::Connect)?;
+        Ok(Database {
+            pool,
+            backend: Backend::Sqlite,
+            writer: Some(Writer::start(conn)),
+        })
+    }
+
+    /// Runs `work` as one transaction and answers once it has committed. On
+    /// SQLite it joins the writer's next batch; on PostgreSQL it is a
+    /// transaction of its own. An error rolls back `work` only.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, sqlx::Error>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>>
+            + Send
+            + 'static,
+    {
+        match &self.writer {
+            Some(writer) => writer.write(work).await,
+            None => {
+                let mut tx = self.pool.begin().await?;
+                let value = work(&mut tx).await?;
+                tx.commit().await?;
+                Ok(value)
+            }
+        }
+    }
+
+    /// (batches, commands) the SQLite writer has committed; `None` on
+    /// PostgreSQL.
+    pub fn write_stats(&self) -> Option<(u64, u64)> {
+        self.writer.as_ref().map(Writer::stats)
+    }
+
+    /// Whether the database answers (for `/healthz`).
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+/// The current time as stored: RFC 3339 in UTC with whole seconds, which sorts
+/// as text in both databases.
+pub fn now_text() -> String {
+    time_text(chrono::Utc::now())
+}
+
+pub fn time_text(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+pub fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_file_paths() {
+        assert_eq!(
+            sqlite_file("sqlite://data/meetings.db?mode=rwc"),
+            Some("data/meetings.db")
+        );
+        assert_eq!(sqlite_file("sqlite:app.db"), Some("app.db"));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://x/y"), None);
+    }
+}
