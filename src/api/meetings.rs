@@ -1,5 +1,5 @@
 use crate::shared::error::ApiError;
-use crate::shared::model::{ExpertView, MeetingRequestView};
+use crate::shared::model::{ExpertView, MeetingRequestView, RequestPage};
 use leptos::prelude::*;
 
 #[server(prefix = "/fn", endpoint = "experts")]
@@ -10,12 +10,30 @@ pub async fn list_experts() -> Result<Vec<ExpertView>, ApiError> {
     fns::finish(accounts::experts(&state).await)
 }
 
+/// How many requests a dashboard shows at a time.
+pub const DASHBOARD_PAGE: usize = 20;
+
+/// A page of the caller's requests, newest first, optionally of one status
+/// and older than `before`.
 #[server(prefix = "/fn", endpoint = "my_requests")]
-pub async fn my_requests() -> Result<Vec<MeetingRequestView>, ApiError> {
+pub async fn my_requests(
+    #[server(default)] status: Option<String>,
+    #[server(default)] before: Option<i64>,
+) -> Result<RequestPage, ApiError> {
+    use crate::domain::{ListQuery, status::parse_filter};
     use crate::server::{fns, services::meetings};
     let session = fns::require_session()?;
     let state = fns::state()?;
-    fns::finish(meetings::list(&state, &session, None).await)
+    // One more than a page tells whether older ones remain.
+    let query = ListQuery {
+        status: fns::finish(parse_filter(status.as_deref()))?,
+        limit: DASHBOARD_PAGE as i64 + 1,
+        before,
+    };
+    let mut items = fns::finish(meetings::list(&state, &session, query).await)?;
+    let more = items.len() > DASHBOARD_PAGE;
+    items.truncate(DASHBOARD_PAGE);
+    Ok(RequestPage { items, more })
 }
 
 /// The request dialog's form. `preferred_at` is the wall-clock value of the

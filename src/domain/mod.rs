@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod kinds;
+pub mod page;
 pub mod request;
 pub mod status;
 pub mod text;
@@ -12,6 +13,7 @@ pub mod time;
 
 pub use account::{Credentials, NewAccount, NewAccountInput};
 pub use kinds::{MeetingStatus, MeetingType, Role, Spelled};
+pub use page::ListQuery;
 pub use request::{NewMeetingRequest, NewMeetingRequestInput};
 pub use status::{Party, StatusChange};
 pub use time::{MeetingTime, TimeInput, ZoneName, Zones};

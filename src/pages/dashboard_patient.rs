@@ -1,5 +1,5 @@
 use crate::api::meetings::AnswerRequest;
-use crate::components::board::Board;
+use crate::components::board::{Board, PagedList, ShowMore};
 use crate::components::guard::RequireRole;
 use crate::components::widgets::{Banner, DecisionReason, LocalTime, RequestSummary};
 use crate::shared::model::{MeetingRequestView, MeetingStatus, Role};
@@ -20,7 +20,8 @@ fn Board(name: String) -> impl IntoView {
     let board = Board::new(|_, _| "Your meeting request was cancelled.".to_string());
     let cancel = board.answer;
     let banner = board.banner;
-    let requests = move || board.requests();
+    let list = PagedList::new(None, "before");
+    let requests = move || list.items();
 
     view! {
         <section class="page">
@@ -37,7 +38,7 @@ fn Board(name: String) -> impl IntoView {
                         requests()
                             .map(|result| match result {
                                 Err(err) => view! { <Banner text=err.message error=true/> }.into_any(),
-                                Ok(list) if list.is_empty() => {
+                                Ok(items) if items.is_empty() => {
                                     view! {
                                         <p class="empty">
                                             "You have not sent any meeting requests yet. "
@@ -47,14 +48,15 @@ fn Board(name: String) -> impl IntoView {
                                     }
                                         .into_any()
                                 }
-                                Ok(list) => {
+                                Ok(items) => {
                                     view! {
                                         <ul class="request-list">
-                                            {list
+                                            {items
                                                 .into_iter()
                                                 .map(|r| view! { <SentRequest request=r cancel/> })
                                                 .collect_view()}
                                         </ul>
+                                        <ShowMore list/>
                                     }
                                         .into_any()
                                 }

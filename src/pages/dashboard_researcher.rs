@@ -1,7 +1,6 @@
 use crate::api::meetings::AnswerRequest;
-use crate::components::board::Board;
+use crate::components::board::{Board, PagedList, ShowMore};
 use crate::components::guard::RequireRole;
-use crate::components::live::use_live;
 use crate::components::widgets::{Banner, DecisionReason, LocalTime, RequestSummary, StatusBadge};
 use crate::shared::model::{MeetingRequestView, MeetingStatus, Role};
 use leptos::prelude::*;
@@ -23,27 +22,39 @@ pub fn ResearcherDashboard() -> impl IntoView {
 
 #[component]
 fn Board(name: String) -> impl IntoView {
-    let live = use_live();
     let board = Board::new(confirmation_for);
-    let loaded = board.loaded;
+    let live = board.live;
     let answer = board.answer;
     let banner = board.banner;
-    let requests = move || board.requests();
-    let pending_count = move || {
-        requests().and_then(Result::ok).map(|all| {
-            all.iter()
+    let pending_list = PagedList::new(Some(MeetingStatus::Pending), "pending_before");
+    let all_list = PagedList::new(None, "before");
+    let pending_shown = move || {
+        pending_list.items().and_then(Result::ok).map(|all| {
+            all.into_iter()
                 .filter(|r| r.status == MeetingStatus::Pending)
-                .count() as i64
+                .collect::<Vec<_>>()
         })
     };
-    // The server announces its count; when it differs from what this page
-    // shows, something was missed: load the list again.
+    // Every pending request is on the page unless older ones remain to be
+    // shown; then the server's announced count is the one to believe.
+    let pending_count = move || {
+        let shown = pending_shown().map(|p| p.len() as i64);
+        if pending_list.has_more() {
+            live.pending_count.get().or(shown)
+        } else {
+            shown
+        }
+    };
+    // The server announces its count; when it differs from a complete list
+    // on this page, something was missed: load the lists again.
     Effect::new(move |_| {
         if let Some(announced) = live.pending_count.get()
+            && !pending_list.has_more()
             && let Some(shown) = pending_count()
             && shown != announced
         {
-            loaded.refetch();
+            pending_list.reload();
+            all_list.reload();
         }
     });
     // The tab title carries the count: "(3) Dashboard".
@@ -63,52 +74,57 @@ fn Board(name: String) -> impl IntoView {
             {move || banner.get().map(|(text, error)| view! { <Banner text error/> })}
             <Suspense fallback=|| view! { <p class="loading">"Loading your requests…"</p> }>
                 {move || {
-                    requests()
-                        .map(|result| match result {
-                            Err(err) => view! { <Banner text=err.message error=true/> }.into_any(),
-                            Ok(all) => {
-                                let (pending, answered): (Vec<_>, Vec<_>) = all
-                                    .into_iter()
-                                    .partition(|r| r.status == MeetingStatus::Pending);
-                                view! {
-                                    <section class="panel" aria-labelledby="pending-heading">
-                                        <h2 id="pending-heading">
-                                            {format!("Pending Meeting Requests ({})", pending.len())}
-                                        </h2>
-                                        {if pending.is_empty() {
-                                            view! { <p class="empty">"No pending meeting requests"</p> }.into_any()
-                                        } else {
-                                            view! {
-                                                <ul class="request-list">
-                                                    {pending
-                                                        .into_iter()
-                                                        .map(|r| view! { <PendingCard request=r answer/> })
-                                                        .collect_view()}
-                                                </ul>
-                                            }
-                                                .into_any()
-                                        }}
-                                    </section>
-                                    <section class="panel" aria-labelledby="answered-heading">
-                                        <h2 id="answered-heading">"Answered requests"</h2>
-                                        {if answered.is_empty() {
-                                            view! { <p class="empty">"Nothing answered yet."</p> }.into_any()
-                                        } else {
-                                            view! {
-                                                <ul class="request-list compact">
-                                                    {answered
-                                                        .into_iter()
-                                                        .map(|r| view! { <AnsweredRow request=r/> })
-                                                        .collect_view()}
-                                                </ul>
-                                            }
-                                                .into_any()
-                                        }}
-                                    </section>
-                                }
-                                    .into_any()
+                    let (pending, all) = (pending_shown(), all_list.items());
+                    match (pending, all) {
+                        (None, _) | (_, None) => None,
+                        (_, Some(Err(err))) => Some(view! { <Banner text=err.message error=true/> }.into_any()),
+                        (Some(pending), Some(Ok(all))) => {
+                            let answered: Vec<_> = all
+                                .into_iter()
+                                .filter(|r| r.status != MeetingStatus::Pending)
+                                .collect();
+                            let count = pending_count().unwrap_or(pending.len() as i64);
+                            Some(view! {
+                                <section class="panel" aria-labelledby="pending-heading">
+                                    <h2 id="pending-heading">
+                                        {format!("Pending Meeting Requests ({count})")}
+                                    </h2>
+                                    {if pending.is_empty() {
+                                        view! { <p class="empty">"No pending meeting requests"</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ul class="request-list">
+                                                {pending
+                                                    .into_iter()
+                                                    .map(|r| view! { <PendingCard request=r answer/> })
+                                                    .collect_view()}
+                                            </ul>
+                                        }
+                                            .into_any()
+                                    }}
+                                    <ShowMore list=pending_list/>
+                                </section>
+                                <section class="panel" aria-labelledby="answered-heading">
+                                    <h2 id="answered-heading">"Answered requests"</h2>
+                                    {if answered.is_empty() {
+                                        view! { <p class="empty">"Nothing answered yet."</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ul class="request-list compact">
+                                                {answered
+                                                    .into_iter()
+                                                    .map(|r| view! { <AnsweredRow request=r/> })
+                                                    .collect_view()}
+                                            </ul>
+                                        }
+                                            .into_any()
+                                    }}
+                                    <ShowMore list=all_list/>
+                                </section>
                             }
-                        })
+                                .into_any())
+                        }
+                    }
                 }}
             </Suspense>
         </section>

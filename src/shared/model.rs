@@ -73,6 +73,13 @@ impl MeetingRequestView {
     }
 }
 
+/// A page of a dashboard's list, and whether older requests remain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestPage {
+    pub items: Vec<MeetingRequestView>,
+    pub more: bool,
+}
+
 /// The frames of the live stream at `GET /api/ws`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]

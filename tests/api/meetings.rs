@@ -759,3 +759,76 @@ async fn a_burst_of_concurrent_creates_all_succeed() {
     assert_eq!(app.count_rows("meeting_requests").await, 200);
     assert_eq!(app.count_rows("meeting_request_events").await, 200);
 }
+
+/// SPEC 10: `limit` (default 100, at most 500) and `before`, newest first
+/// by id, still a JSON array.
+#[tokio::test]
+async fn lists_are_paged_by_id() {
+    let app = spawn_app().await;
+    let patient = app.patient().await;
+    let sarah = app.expert_id(&patient, "Dr. Sarah Smith").await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let res = app
+            .send_request(&patient, sarah, &format!("page {n}"))
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        let res = patient
+            .put(app.url(&format!("/api/meetings/{id}/status")))
+            .json(&json!({"status": "cancelled"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        ids.push(id);
+    }
+    ids.reverse();
+    let page = |query: &'static str| {
+        let patient = patient.clone();
+        let url = app.url(&format!("/api/meetings/{query}"));
+        async move {
+            let res = patient.get(url).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{query}");
+            res.json::<Vec<Value>>()
+                .await
+                .unwrap()
+                .iter()
+                .map(|v| v["id"].as_i64().unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(page("").await, ids);
+    assert_eq!(page("?limit=2").await, ids[..2]);
+    let before = format!("?limit=2&before={}", ids[1]);
+    let res = patient
+        .get(app.url(&format!("/api/meetings/{before}")))
+        .send()
+        .await
+        .unwrap();
+    let next: Vec<i64> = res
+        .json::<Vec<Value>>()
+        .await
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(next, ids[2..4]);
+    assert_eq!(page("?status=cancelled&limit=500").await, ids);
+    assert!(page("?status=pending").await.is_empty());
+    for (query, field) in [
+        ("?limit=501", "limit"),
+        ("?limit=0", "limit"),
+        ("?limit=many", "limit"),
+        ("?before=x", "before"),
+        ("?status=maybe", "status"),
+    ] {
+        let res = patient
+            .get(app.url(&format!("/api/meetings/{query}")))
+            .send()
+            .await
+            .unwrap();
+        let (_, got) = expect_error(res, StatusCode::BAD_REQUEST).await;
+        assert_eq!(got.as_deref(), Some(field), "{query}");
+    }
+}

@@ -2,8 +2,9 @@
 //! into domain types and calls a service.
 
 use super::extract::{JsonBody, RequireUser};
-use crate::domain::status::parse_filter;
-use crate::domain::{NewMeetingRequest, NewMeetingRequestInput, StatusChange, TimeInput};
+use crate::domain::{
+    ListQuery, NewMeetingRequest, NewMeetingRequestInput, StatusChange, TimeInput,
+};
 use crate::server::error::AppError;
 use crate::server::services::{accounts, meetings};
 use crate::server::state::AppState;
@@ -22,19 +23,28 @@ pub async fn experts(
     Ok(Json(accounts::experts(&state).await?).into_response())
 }
 
+/// `?status=&limit=&before=`, as text: `ListQuery::parse` names the field
+/// of any mistake.
 #[derive(Deserialize)]
-pub struct ListQuery {
+pub struct ListParams {
     status: Option<String>,
+    limit: Option<String>,
+    before: Option<String>,
 }
 
 pub async fn list(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
-    let status = query.ok().and_then(|Query(q)| q.status);
-    let status = parse_filter(status.as_deref())?;
-    Ok(Json(meetings::list(&state, &user, status).await?).into_response())
+    // A query string that is not even key=value pairs asks for the defaults.
+    let query = match params {
+        Ok(Query(p)) => {
+            ListQuery::parse(p.status.as_deref(), p.limit.as_deref(), p.before.as_deref())?
+        }
+        Err(_) => ListQuery::default(),
+    };
+    Ok(Json(meetings::list(&state, &user, query).await?).into_response())
 }
 
 pub async fn create(

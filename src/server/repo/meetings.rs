@@ -1,6 +1,6 @@
 //! Meeting requests and their append-only event log.
 
-use crate::domain::{MeetingStatus, MeetingType};
+use crate::domain::{ListQuery, MeetingStatus, MeetingType};
 use sqlx::{AnyConnection, AnyPool};
 
 /// A request with both parties' names, as every reader needs it.
@@ -175,12 +175,13 @@ pub async fn find(pool: &AnyPool, id: i64) -> Result<Option<RequestRow>, sqlx::E
         .await
 }
 
-/// The requests a user sent or received, newest first, optionally of one status.
+/// A page of the requests a user sent or received, newest first (by id),
+/// optionally of one status.
 pub async fn list_for(
     pool: &AnyPool,
     user_id: i64,
     as_expert: bool,
-    status: Option<MeetingStatus>,
+    query: &ListQuery,
 ) -> Result<Vec<RequestRow>, sqlx::Error> {
     let party = if as_expert {
         "r.expert_id"
@@ -188,12 +189,14 @@ pub async fn list_for(
         "r.requester_id"
     };
     let sql = format!(
-        "{SELECT_REQUEST} WHERE {party} = $1 AND ($2 IS NULL OR r.status = $2) \
-         ORDER BY r.created_at DESC, r.id DESC"
+        "{SELECT_REQUEST} WHERE {party} = $1 AND ($2 IS NULL OR r.status = $2) AND r.id < $3 \
+         ORDER BY r.id DESC LIMIT $4"
     );
     sqlx::query_as(&sql)
         .bind(user_id)
-        .bind(status)
+        .bind(query.status)
+        .bind(query.before.unwrap_or(i64::MAX))
+        .bind(query.limit)
         .fetch_all(pool)
         .await
 }

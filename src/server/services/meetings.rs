@@ -5,7 +5,7 @@
 
 use crate::domain::request::MESSAGE_TIME_FORMAT;
 use crate::domain::status::{self, Refusal};
-use crate::domain::{MeetingStatus, NewMeetingRequest, Party, Role, StatusChange};
+use crate::domain::{ListQuery, NewMeetingRequest, Party, Role, StatusChange};
 use crate::server::db::{now_text, time_text};
 use crate::server::error::{AppError, AppResult};
 use crate::server::repo::{self, meetings, meetings::RequestRow, users};
@@ -126,18 +126,18 @@ pub async fn create(
     Ok(view_for(&row, actor.user.id))
 }
 
-/// The caller's requests, newest first: received ones for a researcher, sent
-/// ones for a patient.
+/// A page of the caller's requests, newest first: received ones for a
+/// researcher, sent ones for a patient.
 pub async fn list(
     state: &AppState,
     actor: &SessionUser,
-    status: Option<MeetingStatus>,
+    query: ListQuery,
 ) -> AppResult<Vec<MeetingRequestView>> {
     let rows = meetings::list_for(
         &state.db.pool,
         actor.user.id,
         actor.user.role == Role::Researcher,
-        status,
+        &query,
     )
     .await?;
     Ok(rows.iter().map(|r| view_for(r, actor.user.id)).collect())
