@@ -46,13 +46,21 @@ fn Board(name: String) -> impl IntoView {
         }
     };
     // The server announces its count; when it differs from a complete list
-    // on this page, something was missed: load the lists again.
+    // on this page, something was missed: load the lists again. Only a new
+    // announcement runs this (the lists are read untracked), so a reload
+    // never sets it off again.
     Effect::new(move |_| {
-        if let Some(announced) = live.pending_count.get()
-            && !pending_list.has_more()
-            && let Some(shown) = pending_count()
-            && shown != announced
-        {
+        let Some(announced) = live.pending_count.get() else {
+            return;
+        };
+        let shown = untrack(move || {
+            if pending_list.has_more() {
+                None
+            } else {
+                pending_shown().map(|p| p.len() as i64)
+            }
+        });
+        if shown.is_some_and(|shown| shown != announced) {
             pending_list.reload();
             all_list.reload();
         }

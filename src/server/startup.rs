@@ -1,10 +1,11 @@
 //! Builds the application from its configuration and serves it.
 
 use super::config::Config;
+use super::db::Backend;
 use super::db::Database;
 use super::demo;
 use super::http::{self, health, middleware};
-use super::hub::InProcessHub;
+use super::hub::{self, EventHub, InProcessHub, PostgresHub};
 use super::jobs::Jobs;
 use super::passwords::Passwords;
 use super::state::AppState;
@@ -43,6 +44,8 @@ pub struct Application {
     listener: tokio::net::TcpListener,
     router: Router,
     pub state: AppState,
+    /// With several instances (PostgreSQL): the task that follows the event log.
+    log_follower: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -52,10 +55,18 @@ impl Application {
         let db = Database::connect(&config.database_url).await?;
         let passwords = Passwords::new(2).map_err(|e| StartError::Setup(e.to_string()))?;
         let per_minute = NonZeroU32::new(config.auth_rate_per_minute).unwrap_or(NonZeroU32::MIN);
+        // PostgreSQL may be shared by several instances: live events then
+        // come from the event log through LISTEN/NOTIFY.
+        let pg_hub = (db.backend == Backend::Postgres)
+            .then(|| Arc::new(PostgresHub::new(LIVE_QUEUE, db.pool.clone())));
+        let hub: Arc<dyn EventHub> = match &pg_hub {
+            Some(hub) => hub.clone(),
+            None => Arc::new(InProcessHub::new(LIVE_QUEUE)),
+        };
         let state = AppState {
             leptos_options: config.leptos.clone(),
             db,
-            hub: Arc::new(InProcessHub::new(LIVE_QUEUE)),
+            hub,
             passwords,
             auth_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             config: Arc::new(config),
@@ -71,10 +82,18 @@ impl Application {
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
         let router = router(state.clone());
+        let log_follower = pg_hub.map(|hub| {
+            tokio::spawn(hub::postgres::listen(
+                state.clone(),
+                hub,
+                state.config.database_url.clone(),
+            ))
+        });
         Ok(Application {
             listener,
             router,
             state,
+            log_follower,
         })
     }
 
@@ -93,6 +112,9 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await;
         jobs.stop();
+        if let Some(follower) = self.log_follower {
+            follower.abort();
+        }
         result
     }
 }

@@ -10,6 +10,7 @@ pub struct TestApp {
     /// The app's own fresh database: SQLite in a temporary directory, or a
     /// new PostgreSQL database when `TEST_POSTGRES_URL` names a server.
     pub database_url: String,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
     _dir: tempfile::TempDir,
 }
 
@@ -27,6 +28,23 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
         Ok(admin_url) => fresh_postgres_database(&admin_url).await,
         Err(_) => format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
     };
+    start(database_url, vars, dir).await
+}
+
+/// A fresh PostgreSQL database for several instances, when the tests have a
+/// server (`TEST_POSTGRES_URL`).
+pub async fn fresh_shared_database() -> Option<String> {
+    let admin_url = std::env::var("TEST_POSTGRES_URL").ok()?;
+    Some(fresh_postgres_database(&admin_url).await)
+}
+
+/// One more instance of the app on an existing database.
+pub async fn spawn_instance(database_url: &str) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    start(database_url.to_string(), &[], dir).await
+}
+
+async fn start(database_url: String, vars: &[(&str, &str)], dir: tempfile::TempDir) -> TestApp {
     let mut env: HashMap<String, String> = HashMap::from([
         ("APP_DEMO".into(), "true".into()),
         ("APP_ENV".into(), "test".into()),
@@ -43,10 +61,11 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     let config = Config::from_lookup(|k| env.get(k).cloned(), leptos).expect("config");
     let app = Application::build(config).await.expect("app builds");
     let addr = format!("127.0.0.1:{}", app.local_addr().expect("addr").port());
-    tokio::spawn(app.run_until_stopped());
+    let server = tokio::spawn(app.run_until_stopped());
     TestApp {
         addr,
         database_url,
+        server,
         _dir: dir,
     }
 }
@@ -80,6 +99,11 @@ async fn fresh_postgres_database(admin_url: &str) -> String {
 }
 
 impl TestApp {
+    /// Stops accepting connections (an instance that died).
+    pub fn stop(&self) {
+        self.server.abort();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

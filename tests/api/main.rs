@@ -2,6 +2,7 @@
 //! against a fresh SQLite database and talks HTTP and WebSocket to it.
 
 mod auth;
+mod cluster;
 mod helpers;
 mod live;
 mod meetings;

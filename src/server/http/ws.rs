@@ -3,7 +3,7 @@
 
 use super::middleware::origin_is_foreign;
 use crate::server::error::{AppError, api_error_response};
-use crate::server::hub::Frame;
+use crate::server::hub::{Frame, FrameKey};
 use crate::server::services::accounts::{CurrentSession, SessionUser};
 use crate::server::services::meetings;
 use crate::server::state::AppState;
@@ -113,12 +113,15 @@ async fn serve(state: AppState, session: SessionUser, since: Option<i64>, socket
             return;
         }
     };
-    let replayed_up_to = frames
-        .iter()
-        .filter_map(LiveEvent::event_id)
-        .max()
-        .unwrap_or(0);
+    // Live frames already replayed are skipped by event id, and a count
+    // equal to the last one sent says nothing new.
+    let mut replayed_up_to = 0;
+    let mut last_count = None;
     for frame in &frames {
+        match FrameKey::of(frame) {
+            FrameKey::Event(id) => replayed_up_to = replayed_up_to.max(id),
+            FrameKey::PendingCount(n) => last_count = Some(n),
+        }
         let Ok(text) = serde_json::to_string(frame) else {
             continue;
         };
@@ -133,9 +136,12 @@ async fn serve(state: AppState, session: SessionUser, since: Option<i64>, socket
     loop {
         tokio::select! {
             frame = subscription.frames.recv() => match frame {
-                Some(Frame { event_id, text }) => {
-                    if event_id.is_some_and(|id| id <= replayed_up_to) {
-                        continue;
+                Some(Frame { key, text }) => {
+                    match key {
+                        FrameKey::Event(id) if id <= replayed_up_to => continue,
+                        FrameKey::PendingCount(n) if last_count == Some(n) => continue,
+                        FrameKey::PendingCount(n) => last_count = Some(n),
+                        FrameKey::Event(_) => {}
                     }
                     if !send_text(&mut sink, &text).await {
                         break;

@@ -1,6 +1,6 @@
 //! The single-instance hub: a map from user to bounded per-connection queues.
 
-use super::{EventHub, Frame, Subscription};
+use super::{EventHub, Frame, FrameKey, Subscription};
 use crate::shared::model::LiveEvent;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -57,7 +57,7 @@ impl EventHub for InProcessHub {
     fn publish(&self, user_id: i64, event: &LiveEvent) {
         let frame = match serde_json::to_string(event) {
             Ok(text) => Frame {
-                event_id: event.event_id(),
+                key: FrameKey::of(event),
                 text: text.into(),
             },
             Err(err) => {

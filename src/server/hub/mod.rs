@@ -4,8 +4,10 @@
 //! a PostgreSQL (LISTEN/NOTIFY) hub for several instances goes beside it.
 
 mod memory;
+pub mod postgres;
 
 pub use memory::InProcessHub;
+pub use postgres::PostgresHub;
 
 use crate::shared::model::LiveEvent;
 use std::sync::Arc;
@@ -14,19 +16,43 @@ use tokio::sync::mpsc;
 /// One frame, serialized once for every connection of its recipient.
 #[derive(Clone, Debug)]
 pub struct Frame {
-    /// The event's id, for frames that carry one (not `pending_count`).
-    pub event_id: Option<i64>,
+    pub key: FrameKey,
     pub text: Arc<str>,
 }
 
+/// What a connection needs to know of a frame to skip it: an event already
+/// replayed, or a count it already sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameKey {
+    Event(i64),
+    PendingCount(i64),
+}
+
+impl FrameKey {
+    pub fn of(event: &LiveEvent) -> FrameKey {
+        match event {
+            LiveEvent::Created { event_id, .. } | LiveEvent::StatusChanged { event_id, .. } => {
+                FrameKey::Event(*event_id)
+            }
+            LiveEvent::PendingCount { count } => FrameKey::PendingCount(*count),
+        }
+    }
+}
+
 pub trait EventHub: Send + Sync + 'static {
-    /// Sends `event` to every open connection of `user_id`.
+    /// Sends `event` to every open connection of `user_id` on this instance.
     fn publish(&self, user_id: i64, event: &LiveEvent);
+    /// Whether this hub learns of new events by reading the event log itself
+    /// (several instances): then services do not publish after commit.
+    fn reads_log(&self) -> bool {
+        false
+    }
     /// Registers a connection; it receives frames until the returned
     /// subscription is dropped, or until the hub drops it (queue full,
     /// logout), which ends the receiver.
     fn subscribe(&self, user_id: i64, session_id: &str) -> Subscription;
-    /// Ends every connection opened with this session (on logout).
+    /// Ends every connection opened with this session (on logout), on every
+    /// instance.
     fn close_session(&self, session_id: &str);
     /// Open connections, for metrics and tests.
     fn connection_count(&self) -> usize;

@@ -1,6 +1,7 @@
 //! Meeting requests and their append-only event log.
 
 use crate::domain::{ListQuery, MeetingStatus, MeetingType};
+use crate::server::hub::postgres::EVENTS_CHANNEL;
 use sqlx::{AnyConnection, AnyPool};
 
 /// A request with both parties' names, as every reader needs it.
@@ -40,6 +41,15 @@ const SELECT_REQUEST: &str = "SELECT r.id, r.requester_id, p.full_name AS reques
      FROM meeting_requests r \
      JOIN users p ON p.id = r.requester_id \
      JOIN users x ON x.id = r.expert_id";
+
+/// Events joined with their request (`EventRow`).
+fn select_events() -> String {
+    format!(
+        "SELECT e.id AS event_id, e.actor_id, e.from_status, e.to_status, e.reason, \
+         e.created_at AS event_at, q.* FROM meeting_request_events e \
+         JOIN ({SELECT_REQUEST}) q ON q.id = e.request_id"
+    )
+}
 
 pub struct NewRequest {
     pub requester_id: i64,
@@ -117,8 +127,16 @@ async fn insert_event(
     .bind(to)
     .bind(reason)
     .bind(at)
-    .fetch_one(conn)
+    .fetch_one(&mut *conn)
     .await?;
+    // Several instances learn of the event at commit (hub/postgres.rs).
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(EVENTS_CHANNEL)
+            .bind(event_id.to_string())
+            .execute(conn)
+            .await?;
+    }
     Ok(event_id)
 }
 
@@ -221,15 +239,26 @@ pub async fn events_since(
     limit: i64,
 ) -> Result<Vec<EventRow>, sqlx::Error> {
     let sql = format!(
-        "SELECT e.id AS event_id, e.actor_id, e.from_status, e.to_status, e.reason, e.created_at AS event_at, \
-         q.* FROM meeting_request_events e \
-         JOIN ({SELECT_REQUEST}) q ON q.id = e.request_id \
-         WHERE e.id > $1 AND (q.requester_id = $2 OR q.expert_id = $2) \
-         ORDER BY e.id LIMIT $3"
+        "{} WHERE e.id > $1 AND (q.requester_id = $2 OR q.expert_id = $2) ORDER BY e.id LIMIT $3",
+        select_events()
     );
     sqlx::query_as(&sql)
         .bind(since)
         .bind(user_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+}
+
+/// Every event after `since`, oldest first, at most `limit`.
+pub async fn events_after(
+    pool: &AnyPool,
+    since: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    let sql = format!("{} WHERE e.id > $1 ORDER BY e.id LIMIT $2", select_events());
+    sqlx::query_as(&sql)
+        .bind(since)
         .bind(limit)
         .fetch_all(pool)
         .await

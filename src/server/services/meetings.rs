@@ -8,7 +8,8 @@ use crate::domain::status::{self, Refusal};
 use crate::domain::{ListQuery, NewMeetingRequest, Party, Role, StatusChange};
 use crate::server::db::{now_text, time_text};
 use crate::server::error::{AppError, AppResult};
-use crate::server::repo::{self, meetings, meetings::RequestRow, users};
+use crate::server::repo::meetings::{EventRow, RequestRow};
+use crate::server::repo::{self, meetings, users};
 use crate::server::services::accounts::{SessionUser, require_role};
 use crate::server::state::AppState;
 use crate::server::zones::TzDatabase;
@@ -204,7 +205,8 @@ async fn apply(
     }
 }
 
-/// Tells the other party (and the expert's pending count) after commit.
+/// Tells the other party (and the expert's pending count) after commit. A
+/// hub that reads the event log (several instances) learns of it there.
 async fn publish(
     state: &AppState,
     row: &RequestRow,
@@ -212,6 +214,9 @@ async fn publish(
     created: bool,
     actor_id: i64,
 ) -> AppResult<()> {
+    if state.hub.reads_log() {
+        return Ok(());
+    }
     let to = recipient_of(row, created, actor_id);
     let request = view_for(row, to);
     let event = if created {
@@ -227,42 +232,81 @@ async fn publish(
     Ok(())
 }
 
-/// Every event after `since` meant for `user_id`, oldest first, each request
-/// shown as it was right after that event.
+/// An event of the log as a frame for its recipient, with the request as it
+/// was right after that event.
+fn event_frame(e: EventRow) -> (i64, LiveEvent) {
+    let created = e.from_status.is_none();
+    let to = recipient_of(&e.request, created, e.actor_id);
+    let mut row = e.request;
+    row.status = e.to_status;
+    row.decision_reason = e.reason;
+    row.updated_at = (!created).then_some(e.event_at);
+    let request = view_for(&row, to);
+    let event_id = e.event_id;
+    let frame = if created {
+        LiveEvent::Created { event_id, request }
+    } else {
+        LiveEvent::StatusChanged { event_id, request }
+    };
+    (to, frame)
+}
+
+/// Events read from the log at a time.
+const EVENT_BATCH: i64 = 500;
+
+/// Every event after `since` meant for `user_id`, oldest first.
 pub async fn events_since(state: &AppState, user_id: i64, since: i64) -> AppResult<Vec<LiveEvent>> {
-    const BATCH: i64 = 500;
     let mut out = Vec::new();
     let mut cursor = since.max(0);
     loop {
-        let rows = meetings::events_since(&state.db.pool, user_id, cursor, BATCH).await?;
-        let done = (rows.len() as i64) < BATCH;
+        let rows = meetings::events_since(&state.db.pool, user_id, cursor, EVENT_BATCH).await?;
+        let done = (rows.len() as i64) < EVENT_BATCH;
         for e in rows {
             cursor = e.event_id;
-            let created = e.from_status.is_none();
-            if recipient_of(&e.request, created, e.actor_id) != user_id {
-                continue;
+            let (to, frame) = event_frame(e);
+            if to == user_id {
+                out.push(frame);
             }
-            let mut row = e.request;
-            row.status = e.to_status;
-            row.decision_reason = e.reason;
-            row.updated_at = (!created).then_some(e.event_at);
-            let request = view_for(&row, user_id);
-            out.push(if created {
-                LiveEvent::Created {
-                    event_id: e.event_id,
-                    request,
-                }
-            } else {
-                LiveEvent::StatusChanged {
-                    event_id: e.event_id,
-                    request,
-                }
-            });
         }
         if done {
             return Ok(out);
         }
     }
+}
+
+/// The frames of a stretch of the event log, for every user.
+pub struct FrameBatch {
+    /// (recipient, frame), in event order, then each concerned expert's
+    /// pending count.
+    pub frames: Vec<(i64, LiveEvent)>,
+    pub last_event_id: i64,
+    /// Whether more events follow.
+    pub more: bool,
+}
+
+/// The frames of the events after `since` (a hub that reads the log).
+pub async fn frames_after(state: &AppState, since: i64) -> AppResult<FrameBatch> {
+    let rows = meetings::events_after(&state.db.pool, since, EVENT_BATCH).await?;
+    let more = rows.len() as i64 == EVENT_BATCH;
+    let mut last_event_id = since;
+    let mut experts = Vec::new();
+    let mut frames = Vec::with_capacity(rows.len() * 2);
+    for e in rows {
+        last_event_id = e.event_id;
+        if !experts.contains(&e.request.expert_id) {
+            experts.push(e.request.expert_id);
+        }
+        frames.push(event_frame(e));
+    }
+    for expert_id in experts {
+        let count = pending_count(state, expert_id).await?;
+        frames.push((expert_id, LiveEvent::PendingCount { count }));
+    }
+    Ok(FrameBatch {
+        frames,
+        last_event_id,
+        more,
+    })
 }
 
 pub async fn last_event_id(state: &AppState) -> AppResult<i64> {
