@@ -9,6 +9,7 @@
 //! instance through `session_ended`.
 
 use super::{EventHub, InProcessHub, Subscription};
+use crate::server::repo::meetings::EVENTS_CHANNEL;
 use crate::server::services::meetings;
 use crate::server::state::AppState;
 use crate::shared::model::LiveEvent;
@@ -17,7 +18,6 @@ use sqlx::postgres::PgListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub const EVENTS_CHANNEL: &str = "meeting_events";
 const SESSIONS_CHANNEL: &str = "session_ended";
 /// A catch-up even without a notification, in case one was lost.
 const SAFETY_POLL: Duration = Duration::from_secs(2);

@@ -1,7 +1,6 @@
 //! Meeting requests and their append-only event log.
 
 use crate::domain::{ListQuery, MeetingStatus, MeetingType};
-use crate::server::hub::postgres::EVENTS_CHANNEL;
 use sqlx::{AnyConnection, AnyPool};
 
 /// A request with both parties' names, as every reader needs it.
@@ -41,6 +40,10 @@ const SELECT_REQUEST: &str = "SELECT r.id, r.requester_id, p.full_name AS reques
      FROM meeting_requests r \
      JOIN users p ON p.id = r.requester_id \
      JOIN users x ON x.id = r.expert_id";
+
+/// The channel on which PostgreSQL announces new events at commit
+/// (`server/hub/postgres.rs` listens).
+pub const EVENTS_CHANNEL: &str = "meeting_events";
 
 /// Events joined with their request (`EventRow`).
 fn select_events() -> String {
