@@ -147,17 +147,21 @@ async fn run_batch(
     conn: &mut AnyConnection,
     batch: &mut [Box<dyn Command>],
 ) -> Result<(), sqlx::Error> {
-    conn.execute("BEGIN IMMEDIATE").await?;
-    for command in batch.iter_mut() {
-        conn.execute("SAVEPOINT command").await?;
-        if command.run(conn).await {
-            conn.execute("RELEASE command").await?;
-        } else {
+    // Each control step is one round trip to SQLite's worker thread: the
+    // savepoint of the next command rides with the end of the previous one.
+    conn.execute("BEGIN IMMEDIATE; SAVEPOINT command").await?;
+    let last = batch.len().saturating_sub(1);
+    for (i, command) in batch.iter_mut().enumerate() {
+        if !command.run(conn).await {
             conn.execute("ROLLBACK TO command").await?;
-            conn.execute("RELEASE command").await?;
         }
+        conn.execute(if i == last {
+            "RELEASE command; COMMIT"
+        } else {
+            "RELEASE command; SAVEPOINT command"
+        })
+        .await?;
     }
-    conn.execute("COMMIT").await?;
     Ok(())
 }
 

@@ -64,6 +64,27 @@ pub struct NewRequest {
     pub time_zone: String,
 }
 
+impl NewRequest {
+    /// The stored row of this request once inserted as `id`.
+    pub fn into_row(self, id: i64, requester_name: String, expert_name: String) -> RequestRow {
+        RequestRow {
+            id,
+            requester_id: self.requester_id,
+            requester_name,
+            expert_id: self.expert_id,
+            expert_name,
+            message: self.message,
+            status: MeetingStatus::Pending,
+            created_at: self.created_at,
+            updated_at: None,
+            preferred_at: self.preferred_at,
+            meeting_type: self.meeting_type,
+            time_zone: self.time_zone,
+            decision_reason: None,
+        }
+    }
+}
+
 /// Inserts a pending request and its creation event (inside the caller's
 /// transaction: `Database::write`). Returns (request id, event id). A second
 /// pending request for the same pair fails on the unique index.

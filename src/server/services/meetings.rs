@@ -110,9 +110,14 @@ pub async fn create(
         meeting_type: request.meeting_type,
         time_zone: preferred.zone.as_str().to_string(),
     };
-    let (id, event_id) = state
+    let (id, event_id, new) = state
         .db
-        .write(move |c| Box::pin(async move { meetings::insert(c, &new).await }))
+        .write(move |c| {
+            Box::pin(async move {
+                let (id, event_id) = meetings::insert(c, &new).await?;
+                Ok((id, event_id, new))
+            })
+        })
         .await
     .map_err(|e| -> AppError {
         if repo::is_unique_violation(&e) {
@@ -122,7 +127,8 @@ pub async fn create(
         }
     })?;
     tracing::info!(request_id = id, event_id, "meeting request created");
-    let row = load(state, id).await?;
+    // The row as stored, without reading it back.
+    let row = new.into_row(id, actor.user.full_name.clone(), expert.full_name);
     publish(state, &row, event_id, true, actor.user.id).await?;
     Ok(view_for(&row, actor.user.id))
 }
@@ -162,27 +168,35 @@ pub async fn change_status(
     // Someone else's request answers exactly as one that does not exist.
     let party = party_of(&row, actor.user.id).ok_or_else(not_found)?;
     status::authorize(party, row.status, change.to).map_err(ApiError::from)?;
-    let event_id = apply(state, &row, actor, &change).await?;
-    let row = load(state, id).await?;
+    let (event_id, at) = apply(state, &row, actor, &change).await?;
+    // The row as it now stands, without reading it back.
+    let row = RequestRow {
+        status: change.to,
+        updated_at: Some(at),
+        decision_reason: change.reason.map(|r| r.into_inner()),
+        ..row
+    };
     publish(state, &row, event_id, false, actor.user.id).await?;
     Ok(view_for(&row, actor.user.id))
 }
 
 /// The conditional update and its event. Of two racing moves one wins; the
-/// other learns where the request went.
+/// other learns where the request went. Returns the event id and the time
+/// of the move.
 async fn apply(
     state: &AppState,
     row: &RequestRow,
     actor: &SessionUser,
     change: &StatusChange,
-) -> AppResult<i64> {
+) -> AppResult<(i64, String)> {
+    let at = now_text();
     let step = meetings::StatusMove {
         id: row.id,
         actor_id: actor.user.id,
         from: row.status,
         to: change.to,
         reason: change.reason.as_ref().map(|r| r.to_string()),
-        at: now_text(),
+        at: at.clone(),
     };
     let moved = state
         .db
@@ -196,7 +210,7 @@ async fn apply(
                 to = change.to.as_str(),
                 "meeting request status changed"
             );
-            Ok(event_id)
+            Ok((event_id, at))
         }
         None => {
             let now = load(state, row.id).await?.status;
