@@ -2,7 +2,8 @@
 # Installs what building and testing need, and only what is missing:
 # the pinned Rust toolchain with the wasm32 target, cargo-leptos, the
 # wasm-bindgen CLI of exactly the version in Cargo.lock, wasm-opt (npm
-# binaryen), and with --test Debian's Chromium and the end2end npm packages.
+# binaryen), and with --test Debian's Chromium and nginx and the end2end npm
+# packages.
 # Tools go to $MEETINGS_TOOLS_DIR (default ~/.cache/meeting-requests/tools),
 # outside the clone, so later runs reuse them.
 #
@@ -70,6 +71,15 @@ if $want_tests; then
     say "installing Debian's chromium"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  fi
+  if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+    command -v apt-get >/dev/null || die "nginx is missing and apt-get is not available: install nginx."
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    say "installing Debian's nginx (for the several-instances test; not started as a service)"
+    $sudo apt-get update -qq
+    # RUNLEVEL=1: install without starting the system service.
+    RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nginx >/dev/null
   fi
   if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "installing the end2end npm packages"
