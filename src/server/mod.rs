@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod passwords;
 pub mod repo;
 pub mod services;
+pub mod session_cache;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -69,6 +69,7 @@ impl Application {
             hub,
             passwords,
             auth_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            sessions: Arc::default(),
             config: Arc::new(config),
         };
         if state.config.demo {

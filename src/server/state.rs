@@ -2,6 +2,7 @@ use super::config::Config;
 use super::db::Database;
 use super::hub::EventHub;
 use super::passwords::Passwords;
+use super::session_cache::SessionCache;
 use axum::extract::FromRef;
 use governor::DefaultKeyedRateLimiter;
 use leptos::config::LeptosOptions;
@@ -19,6 +20,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Logins and registrations per client address.
     pub auth_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    pub sessions: Arc<SessionCache>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

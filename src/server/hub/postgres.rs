@@ -110,6 +110,7 @@ async fn follow(state: &AppState, hub: &PostgresHub, listener: &mut PgListener, 
         tokio::select! {
             note = listener.try_recv() => match note {
                 Ok(Some(note)) if note.channel() == SESSIONS_CHANNEL => {
+                    state.sessions.forget(note.payload());
                     hub.local.close_session(note.payload());
                 }
                 // A new event, or `None`: the connection was lost and is back.

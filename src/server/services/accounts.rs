@@ -169,12 +169,12 @@ pub async fn login(
     let new_id = session_id_of(&token);
     let previous_id = previous.map(|p| p.session_id.clone());
     let (user_id, expires_at) = (row.id, now + state.config.session_max_secs);
-    let ended = previous_id.clone();
+    let replaced = previous_id.clone();
     state
         .db
         .write(move |c| {
             Box::pin(async move {
-                if let Some(previous) = &ended {
+                if let Some(previous) = &replaced {
                     sessions::delete(c, previous).await?;
                 }
                 sessions::insert(c, &new_id, user_id, now, expires_at).await
@@ -182,7 +182,7 @@ pub async fn login(
         })
         .await?;
     if let Some(previous) = previous_id {
-        state.hub.close_session(&previous);
+        ended(state, &previous);
     }
     tracing::info!(user_id = row.id, "logged in");
     Ok(NewSession {
@@ -205,8 +205,15 @@ pub async fn resolve_session(state: &AppState, token: &str) -> AppResult<Option<
         return Ok(None);
     }
     let id = session_id_of(token);
-    let Some(row) = sessions::find(&state.db.pool, &id).await? else {
-        return Ok(None);
+    let row = match state.sessions.get(&id) {
+        Some(row) => row,
+        None => {
+            let Some(row) = sessions::find(&state.db.pool, &id).await? else {
+                return Ok(None);
+            };
+            state.sessions.put(row.clone());
+            row
+        }
     };
     let now = unix_now();
     let idle = state.config.session_idle_secs;
@@ -221,6 +228,7 @@ pub async fn resolve_session(state: &AppState, token: &str) -> AppResult<Option<
             .db
             .write(move |c| Box::pin(async move { sessions::touch(c, &touched, now).await }))
             .await?;
+        state.sessions.touched(&id, now);
     }
     Ok(Some(SessionUser {
         session_id: id,
@@ -235,8 +243,15 @@ async fn end_session(state: &AppState, id: String) -> AppResult<()> {
         .db
         .write(move |c| Box::pin(async move { sessions::delete(c, &deleted).await }))
         .await?;
-    state.hub.close_session(&id);
+    ended(state, &id);
     Ok(())
+}
+
+/// A session is gone: no request may use it any more, and its sockets close
+/// (on every instance).
+fn ended(state: &AppState, id: &str) {
+    state.sessions.forget(id);
+    state.hub.close_session(id);
 }
 
 /// Deletes expired sessions and forgotten login failures.
