@@ -12,14 +12,15 @@
 //! $CARGO_TARGET_DIR/release/...), --researchers N, --patients M, --rate R
 //! (requests per second), --seconds S.
 
+mod support;
+
 use futures::StreamExt;
 use reqwest::Client;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
+use support::{accounts, percentile, rss_kib, start_server};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -61,132 +62,6 @@ fn options() -> Options {
     o
 }
 
-struct Server {
-    child: Child,
-    addr: String,
-    _dir: std::path::PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self._dir);
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn start_server(path: &str) -> Server {
-    let dir = std::env::temp_dir().join(format!("loadgen-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let addr = format!("127.0.0.1:{}", free_port());
-    let child = Command::new(path)
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/load.db?mode=rwc", dir.display()),
-        )
-        .env("LEPTOS_SITE_ADDR", &addr)
-        .env("APP_ENV", "test")
-        .env("APP_AUTH_RATE_PER_MINUTE", "10000000")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("could not start {path}: {e} (run `cargo leptos build --release` first)")
-        });
-    Server {
-        child,
-        addr,
-        _dir: dir,
-    }
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-/// Registers and logs in one account; returns its id and session cookie.
-async fn account(base: &str, http: &Client, email: &str, role: &str) -> (i64, String) {
-    let mut body =
-        json!({"email": email, "password": "load-test-password", "full_name": email, "role": role});
-    if role == "researcher" {
-        body["specialty"] = json!("Load testing");
-        body["institution"] = json!("Bench Lab");
-    }
-    let res = http
-        .post(format!("{base}/api/auth/register"))
-        .json(&body)
-        .send()
-        .await
-        .expect("register");
-    assert_eq!(res.status(), 201, "register {email}");
-    let user: Value = res.json().await.expect("json");
-    let res = http
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"email": email, "password": "load-test-password"}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(res.status(), 200, "login {email}");
-    let cookie = res.headers()["set-cookie"]
-        .to_str()
-        .expect("cookie")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_string();
-    (user["user"]["id"].as_i64().expect("id"), cookie)
-}
-
-async fn accounts(
-    base: &str,
-    http: &Client,
-    prefix: &str,
-    role: &str,
-    n: usize,
-) -> Vec<(i64, String)> {
-    let limit = Arc::new(Semaphore::new(8));
-    let tasks: Vec<_> = (0..n)
-        .map(|i| {
-            let (base, http, limit) = (base.to_string(), http.clone(), limit.clone());
-            let email = format!("{prefix}{i}@load.test");
-            let role = role.to_string();
-            tokio::spawn(async move {
-                let _p = limit.acquire().await.expect("permit");
-                account(&base, &http, &email, &role).await
-            })
-        })
-        .collect();
-    let mut out = Vec::with_capacity(n);
-    for t in tasks {
-        out.push(t.await.expect("task"));
-    }
-    out
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
 #[derive(Default)]
 struct Timing {
     sent: Option<Instant>,
@@ -197,8 +72,7 @@ struct Timing {
 #[tokio::main]
 async fn main() {
     let o = options();
-    let server = start_server(&o.server);
-    let base = format!("http://{}", server.addr);
+    let (server, base) = start_server(&o.server);
     let http = Client::builder()
         .pool_max_idle_per_host(64)
         .build()
@@ -220,8 +94,8 @@ async fn main() {
     println!("server {} (pid {pid}) on {base}", o.server);
 
     let t = Instant::now();
-    let researchers = accounts(&base, &http, "researcher", "researcher", o.researchers).await;
-    let patients = accounts(&base, &http, "patient", "patient", o.patients).await;
+    let researchers = accounts(&http, &base, "researcher", "researcher", o.researchers).await;
+    let patients = accounts(&http, &base, "patient", "patient", o.patients).await;
     println!(
         "registered and logged in {} researchers and {} patients in {:.1}s",
         o.researchers,
@@ -233,8 +107,9 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_before = rss_kib(pid);
     let mut readers = Vec::new();
-    for (_, cookie) in &researchers {
-        let mut request = format!("ws://{}/api/ws", server.addr)
+    for researcher in &researchers {
+        let cookie = &researcher.cookie;
+        let mut request = format!("{}/api/ws", base.replacen("http", "ws", 1))
             .into_client_request()
             .expect("request");
         request
@@ -288,7 +163,8 @@ async fn main() {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let patient_clients: Vec<Client> = patients
         .iter()
-        .map(|(_, cookie)| {
+        .map(|patient| {
+            let cookie = &patient.cookie;
             let mut headers = reqwest::header::HeaderMap::new();
             headers.insert("cookie", cookie.parse().expect("cookie"));
             Client::builder()
@@ -303,7 +179,7 @@ async fn main() {
         let r = (seq as usize / patients.len()) % researchers.len();
         let client = patient_clients[p].clone();
         let body = json!({
-            "expert_id": researchers[r].0,
+            "expert_id": researchers[r].id,
             "message": format!("load {seq} please"),
             "preferred_at": preferred,
             "meeting_type": "Video Call",

@@ -147,26 +147,15 @@ async fn a_burst_arrives_complete_and_in_order_on_the_other_instance() {
         .unwrap();
     next(&mut researcher).await;
     let sarah = b.expert_id(&b.patient().await, "Dr. Sarah Smith").await;
-    let patients = futures::future::join_all((0..20).map(|n| {
-        let b = &b;
-        async move {
-            let email = format!("cluster{n}@example.org");
-            let res = b
-                .client()
-                .post(b.url("/api/auth/register"))
-                .json(&json!({"email": email, "password": "cluster-password", "full_name": format!("Cluster {n}"), "role": "patient"}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), StatusCode::CREATED);
-            b.login(&email, "cluster-password").await
-        }
-    }))
+    let b = &b;
+    let patients = futures::future::join_all(
+        (0..20).map(|n| async move { b.new_patient(&format!("cluster{n}@example.org")).await }),
+    )
     .await;
     let ids: Vec<i64> = futures::future::join_all(
         patients
             .iter()
-            .map(|p| create(&b, p, sarah, "burst across instances")),
+            .map(|p| create(b, p, sarah, "burst across instances")),
     )
     .await;
     let mut event_ids = Vec::new();

@@ -129,6 +129,19 @@ impl TestApp {
         client
     }
 
+    /// Registers a new patient and returns a logged-in client.
+    pub async fn new_patient(&self, email: &str) -> Client {
+        let res = self
+            .client()
+            .post(self.url("/api/auth/register"))
+            .json(&json!({"email": email, "password": "a-test-password", "full_name": format!("Patient {email}"), "role": "patient"}))
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(res.status(), StatusCode::CREATED, "register {email}");
+        self.login(email, "a-test-password").await
+    }
+
     pub async fn patient(&self) -> Client {
         self.login("patient@test.com", "password123").await
     }

@@ -1,5 +1,4 @@
-use crate::helpers::{TestApp, expect_error, spawn_app, tomorrow_at_two};
-use reqwest::Client;
+use crate::helpers::{expect_error, spawn_app, tomorrow_at_two};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -704,20 +703,6 @@ async fn postgres_event_writers_wait_for_each_other() {
     assert_eq!(send.await.unwrap(), StatusCode::CREATED);
 }
 
-/// Registers a patient `n` and returns a logged-in client.
-async fn new_patient(app: &TestApp, n: usize) -> Client {
-    let email = format!("burst{n}@example.org");
-    let res = app
-        .client()
-        .post(app.url("/api/auth/register"))
-        .json(&json!({"email": email, "password": "burst-password", "full_name": format!("Burst {n}"), "role": "patient"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    app.login(&email, "burst-password").await
-}
-
 /// 200 concurrent creates from distinct pairs: every one is acknowledged
 /// (SQLite orders the writes in the server; none waits on a lock and fails),
 /// and every one is stored with its event.
@@ -739,8 +724,11 @@ async fn a_burst_of_concurrent_creates_all_succeed() {
         .filter_map(|e| e["id"].as_i64())
         .collect();
     assert_eq!(experts.len(), 5);
-    let patients = futures::future::join_all((0..40).map(|n| new_patient(&app, n))).await;
     let app = &app;
+    let patients = futures::future::join_all(
+        (0..40).map(|n| async move { app.new_patient(&format!("burst{n}@example.org")).await }),
+    )
+    .await;
     let sends = patients.iter().flat_map(|p| {
         experts
             .iter()

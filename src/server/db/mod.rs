@@ -6,11 +6,10 @@
 
 mod writer;
 
-use futures::future::BoxFuture;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use std::time::Duration;
-use writer::Writer;
+use writer::{WriteFn, Writer};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -122,13 +121,7 @@ impl Database {
     /// Runs `work` as one transaction and answers once it has committed. On
     /// SQLite it joins the writer's next batch; on PostgreSQL it is a
     /// transaction of its own. An error rolls back `work` only.
-    pub async fn write<T, F>(&self, work: F) -> Result<T, sqlx::Error>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>>
-            + Send
-            + 'static,
-    {
+    pub async fn write<T: Send + 'static>(&self, work: impl WriteFn<T>) -> Result<T, sqlx::Error> {
         match &self.writer {
             Some(writer) => writer.write(work).await,
             None => {

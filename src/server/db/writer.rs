@@ -17,6 +17,20 @@ const MAX_BATCH: usize = 256;
 /// Commands waiting for the writer; senders wait when it is full.
 const QUEUE: usize = 4096;
 
+/// What a write is: work on the connection of an open transaction, done
+/// once, its result handed back after commit.
+pub trait WriteFn<T>:
+    for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send + 'static
+{
+}
+
+impl<T, F> WriteFn<T> for F where
+    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>>
+        + Send
+        + 'static
+{
+}
+
 /// One write command, its result kept until the batch has committed.
 trait Command: Send {
     /// Runs the command; returns whether it succeeded.
@@ -31,13 +45,7 @@ struct Job<T, F> {
     reply: oneshot::Sender<Result<T, sqlx::Error>>,
 }
 
-impl<T, F> Command for Job<T, F>
-where
-    T: Send + 'static,
-    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>>
-        + Send
-        + 'static,
-{
+impl<T: Send + 'static, F: WriteFn<T>> Command for Job<T, F> {
     fn run<'c>(&'c mut self, conn: &'c mut AnyConnection) -> BoxFuture<'c, bool> {
         Box::pin(async move {
             let Some(work) = self.work.take() else {
@@ -98,13 +106,7 @@ impl Writer {
 
     /// Runs `work` inside the next batch's transaction and answers once that
     /// transaction has committed.
-    pub async fn write<T, F>(&self, work: F) -> Result<T, sqlx::Error>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>>
-            + Send
-            + 'static,
-    {
+    pub async fn write<T: Send + 'static>(&self, work: impl WriteFn<T>) -> Result<T, sqlx::Error> {
         let (reply, answer) = oneshot::channel();
         let job: Box<dyn Command> = Box::new(Job {
             work: Some(work),
