@@ -119,18 +119,25 @@ pub async fn create(
             })
         })
         .await
-    .map_err(|e| -> AppError {
-        if repo::is_unique_violation(&e) {
-            ApiError::conflict("You already have a pending request with this researcher. Wait for their answer or cancel it first.").into()
-        } else {
-            e.into()
-        }
-    })?;
+        .map_err(pending_already)?;
     tracing::info!(request_id = id, event_id, "meeting request created");
     // The row as stored, without reading it back.
     let row = new.into_row(id, actor.user.full_name.clone(), expert.full_name);
     publish(state, &row, event_id, true, actor.user.id).await?;
     Ok(view_for(&row, actor.user.id))
+}
+
+/// A second pending request for the same pair fails on the unique index.
+fn pending_already(err: sqlx::Error) -> AppError {
+    if repo::is_unique_violation(&err) {
+        ApiError::conflict(
+            "You already have a pending request with this researcher. \
+             Wait for their answer or cancel it first.",
+        )
+        .into()
+    } else {
+        err.into()
+    }
 }
 
 /// A page of the caller's requests, newest first: received ones for a
