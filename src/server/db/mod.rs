@@ -139,9 +139,11 @@ impl Database {
         self.writer.as_ref().map(Writer::stats)
     }
 
-    /// Whether the database answers (for `/healthz`).
+    /// Whether the database answers, and on SQLite whether its writer runs
+    /// (for `/healthz`).
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+        self.writer.as_ref().is_none_or(Writer::is_alive)
+            && sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 }
 

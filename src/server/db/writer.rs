@@ -96,6 +96,11 @@ impl Writer {
         Writer { commands, stats }
     }
 
+    /// Whether the writer task still runs (it ends only if it panicked).
+    pub fn is_alive(&self) -> bool {
+        !self.commands.is_closed()
+    }
+
     /// (batches, commands) so far.
     pub fn stats(&self) -> (u64, u64) {
         (
@@ -219,6 +224,23 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(rows, vec![(1,), (2,)]);
+    }
+
+    /// A writer that died (only a panic ends it) is seen as dead, so that
+    /// `/healthz` reports it, and its callers get an error, not a hang.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_dead_writer_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, _reader) = writer(&dir).await;
+        assert!(w.is_alive());
+        let lost = w
+            .write(|_c| -> BoxFuture<'_, Result<(), sqlx::Error>> {
+                Box::pin(async { panic!("a bug in a command") })
+            })
+            .await;
+        assert!(lost.is_err());
+        assert!(!w.is_alive());
+        assert!(w.write(insert(1)).await.is_err());
     }
 
     /// A command's several statements stand or fall together.
