@@ -20,6 +20,14 @@ async fn two_instances() -> Option<(TestApp, TestApp)> {
     Some(tokio::join!(spawn_instance(&url), spawn_instance(&url)))
 }
 
+/// Sarah's socket on `app`, her cookie, and the socket's opening frame.
+async fn researcher_on(app: &TestApp) -> (String, Socket, Value) {
+    let cookie = app.cookie_for("researcher@test.com").await;
+    let mut socket = connect(app, Some(&cookie), "", None).await.unwrap();
+    let opening = next(&mut socket).await;
+    (cookie, socket, opening)
+}
+
 /// The next frame of `kind`, skipping the others (pending counts interleave).
 async fn next_of(socket: &mut Socket, kind: &str) -> Value {
     loop {
@@ -41,14 +49,8 @@ async fn frames_and_counts_cross_between_instances_both_ways() {
     let Some((a, b)) = two_instances().await else {
         return;
     };
-    let researcher_cookie = a.cookie_for("researcher@test.com").await;
-    let mut researcher = connect(&a, Some(&researcher_cookie), "", None)
-        .await
-        .unwrap();
-    assert_eq!(
-        next(&mut researcher).await,
-        json!({"type": "pending_count", "count": 0})
-    );
+    let (researcher_cookie, mut researcher, opening) = researcher_on(&a).await;
+    assert_eq!(opening, json!({"type": "pending_count", "count": 0}));
     let patient_cookie = b.cookie_for("patient@test.com").await;
     let mut patient_socket = connect(&b, Some(&patient_cookie), "", None).await.unwrap();
     let patient = b.client_with_cookie(&patient_cookie);
@@ -89,11 +91,7 @@ async fn a_client_of_a_stopped_instance_resumes_on_another_and_loses_nothing() {
     let Some((a, b)) = two_instances().await else {
         return;
     };
-    let researcher_cookie = a.cookie_for("researcher@test.com").await;
-    let mut researcher = connect(&a, Some(&researcher_cookie), "", None)
-        .await
-        .unwrap();
-    next(&mut researcher).await;
+    let (researcher_cookie, mut researcher, _) = researcher_on(&a).await;
     let patient = b.client_with_cookie(&b.cookie_for("patient@test.com").await);
     let sarah = b.expert_id(&patient, "Dr. Sarah Smith").await;
     let first = create(&b, &patient, sarah, "before the outage").await;
@@ -141,11 +139,7 @@ async fn a_burst_arrives_complete_and_in_order_on_the_other_instance() {
     let Some((a, b)) = two_instances().await else {
         return;
     };
-    let researcher_cookie = a.cookie_for("researcher@test.com").await;
-    let mut researcher = connect(&a, Some(&researcher_cookie), "", None)
-        .await
-        .unwrap();
-    next(&mut researcher).await;
+    let (_, mut researcher, _) = researcher_on(&a).await;
     let sarah = b.expert_id(&b.patient().await, "Dr. Sarah Smith").await;
     let b = &b;
     let patients = futures::future::join_all(
@@ -191,9 +185,7 @@ async fn a_logout_on_one_instance_closes_sockets_on_the_other() {
     let Some((a, b)) = two_instances().await else {
         return;
     };
-    let cookie = a.cookie_for("researcher@test.com").await;
-    let mut socket = connect(&a, Some(&cookie), "", None).await.unwrap();
-    next(&mut socket).await;
+    let (cookie, mut socket, _) = researcher_on(&a).await;
     let res = b
         .client_with_cookie(&cookie)
         .post(b.url("/api/auth/logout"))

@@ -238,13 +238,7 @@ async fn publish(
     if state.hub.reads_log() {
         return Ok(());
     }
-    let to = recipient_of(row, created, actor_id);
-    let request = view_for(row, to);
-    let event = if created {
-        LiveEvent::Created { event_id, request }
-    } else {
-        LiveEvent::StatusChanged { event_id, request }
-    };
+    let (to, event) = frame_for(row, event_id, created, actor_id);
     state.hub.publish(to, &event);
     let count = pending_count(state, row.expert_id).await?;
     state
@@ -253,23 +247,30 @@ async fn publish(
     Ok(())
 }
 
-/// An event of the log as a frame for its recipient, with the request as it
-/// was right after that event.
-fn event_frame(e: EventRow) -> (i64, LiveEvent) {
-    let created = e.from_status.is_none();
-    let to = recipient_of(&e.request, created, e.actor_id);
-    let mut row = e.request;
-    row.status = e.to_status;
-    row.decision_reason = e.reason;
-    row.updated_at = (!created).then_some(e.event_at);
-    let request = view_for(&row, to);
-    let event_id = e.event_id;
+/// The frame of an event about `row` (as it stood right after the event),
+/// and who it is for.
+fn frame_for(row: &RequestRow, event_id: i64, created: bool, actor_id: i64) -> (i64, LiveEvent) {
+    let to = recipient_of(row, created, actor_id);
+    let request = view_for(row, to);
     let frame = if created {
         LiveEvent::Created { event_id, request }
     } else {
         LiveEvent::StatusChanged { event_id, request }
     };
     (to, frame)
+}
+
+/// An event of the log as a frame for its recipient, with the request as it
+/// was right after that event.
+fn event_frame(e: EventRow) -> (i64, LiveEvent) {
+    let created = e.from_status.is_none();
+    let row = RequestRow {
+        status: e.to_status,
+        decision_reason: e.reason,
+        updated_at: (!created).then_some(e.event_at),
+        ..e.request
+    };
+    frame_for(&row, e.event_id, created, e.actor_id)
 }
 
 /// Events read from the log at a time.
