@@ -39,7 +39,7 @@ port_a=$(free_port); port_b=$(free_port); port_proxy=$(free_port)
 
 # Both instances start at the same moment on the fresh database.
 for port in "$port_a" "$port_b"; do
-  APP_ENV=test APP_DEMO=true APP_TRUST_PROXY=true APP_AUTH_RATE_PER_MINUTE=10000 \
+  APP_ENV=test APP_DEMO=true APP_TRUST_PROXY=true APP_AUTH_RATE_PER_MINUTE=10000 APP_REQUESTS_PER_PAIR_PER_DAY=0 \
     DATABASE_URL="$database_url" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG="${RUST_LOG:-warn}" \
     "$server_bin" >"$work/instance-$port.log" 2>&1 &
   pids+=($!)

@@ -70,15 +70,23 @@ impl PagedList {
         let first = Resource::new(before, move |before| {
             my_requests(status.map(|s| s.as_str().to_string()), before)
         });
-        PagedList {
-            live: use_live(),
+        let live = use_live();
+        let list = PagedList {
+            live,
             status,
             param,
             first,
             older: RwSignal::new(Vec::new()),
             more: RwSignal::new(None),
             loading: RwSignal::new(false),
-        }
+        };
+        // The stream missed too much to replay: load the list again.
+        Effect::watch(
+            move || live.resyncs.get(),
+            move |_, _, _| list.reload(),
+            false,
+        );
+        list
     }
 
     /// The requests loaded so far, with newer versions laid over.

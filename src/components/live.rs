@@ -50,6 +50,9 @@ pub struct Live {
     pub pending_count: RwSignal<Option<i64>>,
     pub link: RwSignal<LinkState>,
     pub notices: RwSignal<Vec<Notice>>,
+    /// Bumped when the server says too much was missed to replay: lists
+    /// load again from the server.
+    pub resyncs: RwSignal<u64>,
     /// The id of the newest event seen: where a reconnect resumes.
     last_event_id: StoredValue<i64>,
     next_notice: StoredValue<u64>,
@@ -129,6 +132,7 @@ impl Live {
                 self.upsert(request);
             }
             LiveEvent::PendingCount { count } => self.pending_count.set(Some(count)),
+            LiveEvent::Resync => self.resyncs.update(|n| *n += 1),
         }
     }
 
@@ -146,6 +150,7 @@ pub fn provide_live() -> Live {
         pending_count: RwSignal::new(None),
         link: RwSignal::new(LinkState::Idle),
         notices: RwSignal::new(Vec::new()),
+        resyncs: RwSignal::new(0),
         last_event_id: StoredValue::new(0),
         next_notice: StoredValue::new(1),
     };

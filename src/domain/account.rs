@@ -87,7 +87,10 @@ impl Credentials {
 
     /// Whether the password could be anyone's at all.
     pub fn plausible(&self) -> bool {
-        !self.password.is_empty() && self.password.chars().count() <= PASSWORD_MAX_CHARS
+        !self.password.is_empty()
+            && self.password.chars().count() <= PASSWORD_MAX_CHARS
+            && self.email.chars().count() <= super::text::EMAIL_MAX_CHARS
+            && !super::text::has_forbidden_chars(&self.email)
     }
 }
 
@@ -125,5 +128,6 @@ mod tests {
         assert!(!c.plausible());
         assert!(!Credentials::new("x", &"p".repeat(129)).plausible());
         assert!(Credentials::new("not an email", "secret").plausible());
+        assert!(!Credentials::new("a\u{0}@b.org", "secret").plausible());
     }
 }

@@ -24,8 +24,31 @@ enum Lines {
     Many,
 }
 
-/// The shape every text field shares: trimmed, at most `max` characters, and
-/// no control characters in one-line fields. `None` when blank.
+/// The explicit text-direction controls (embeddings, overrides, isolates)
+/// that can make text display in another order than it is stored.
+const BIDI_CONTROLS: [char; 9] = [
+    '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}',
+    '\u{2069}',
+];
+
+/// Whether `c` may not appear in typed text (SPEC 13): control characters
+/// (newline and tab allowed where paragraphs are) and direction overrides.
+fn forbidden(c: char, lines: Lines) -> bool {
+    let paragraph = lines == Lines::Many && (c == '\n' || c == '\t');
+    (c.is_control() && !paragraph) || BIDI_CONTROLS.contains(&c)
+}
+
+/// Whether `text` holds a character no one-line text field accepts.
+pub fn has_forbidden_chars(text: &str) -> bool {
+    text.chars().any(|c| forbidden(c, Lines::One))
+}
+
+fn forbidden_message() -> String {
+    "Remove the invisible control or text-direction characters from this field.".into()
+}
+
+/// The shape every text field shares: line ends as `\n`, trimmed, at most
+/// `max` characters, and no forbidden characters. `None` when blank.
 fn clean(
     field: &'static str,
     raw: &str,
@@ -33,12 +56,21 @@ fn clean(
     lines: Lines,
     too_long: impl FnOnce(usize) -> String,
 ) -> Result<Option<String>, ApiError> {
-    let text = raw.trim();
+    // Browsers send a textarea's line ends as CRLF.
+    let text = if lines == Lines::Many && raw.contains('\r') {
+        raw.replace("\r\n", "\n")
+    } else {
+        raw.to_string()
+    };
+    let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
+    if text.chars().any(|c| forbidden(c, lines)) {
+        return Err(ApiError::invalid(field, forbidden_message()));
+    }
     let n = chars(text);
-    if n > max || (lines == Lines::One && text.chars().any(char::is_control)) {
+    if n > max {
         return Err(ApiError::invalid(field, too_long(n)));
     }
     Ok(Some(text.to_string()))
@@ -116,6 +148,7 @@ impl Email {
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
                 && !email.chars().any(char::is_whitespace)
+                && !has_forbidden_chars(&email)
         });
         if !valid_shape || chars(&email) > EMAIL_MAX_CHARS {
             return Err(ApiError::invalid(
@@ -275,6 +308,49 @@ mod tests {
         assert_eq!(err.field.as_deref(), Some("specialty"));
         assert!(ProfileText::parse("institution", "institution", "A\u{7}B").is_err());
         assert_eq!(Bio::parse("   ").unwrap().as_str(), "");
+    }
+
+    #[test]
+    fn control_and_direction_characters_are_refused_naming_the_field() {
+        for bad in [
+            "A\u{0}B",
+            "A\u{1b}[31mB",
+            "A\u{7f}B",
+            "A\u{85}B",
+            "admin\u{202E}fdp.exe",
+            "A\u{2066}B",
+        ] {
+            assert_eq!(
+                FullName::parse(bad).unwrap_err().field.as_deref(),
+                Some("full_name"),
+                "{bad:?}"
+            );
+            assert_eq!(
+                Note::parse(bad).unwrap_err().field.as_deref(),
+                Some("message"),
+                "{bad:?}"
+            );
+            assert_eq!(
+                Reason::parse(Some(bad)).unwrap_err().field.as_deref(),
+                Some("reason")
+            );
+            assert_eq!(Bio::parse(bad).unwrap_err().field.as_deref(), Some("bio"));
+            assert_eq!(
+                Email::parse(&format!("a{bad}@b.org"))
+                    .unwrap_err()
+                    .field
+                    .as_deref(),
+                Some("email")
+            );
+        }
+        // Paragraph fields keep newlines and tabs; browsers' CRLF becomes LF.
+        assert_eq!(Note::parse("one\r\n\ttwo").unwrap().as_str(), "one\n\ttwo");
+        assert!(Note::parse("one\rtwo").is_err());
+        assert!(FullName::parse("Ada\tLovelace").is_err());
+        // Right-to-left text itself is welcome.
+        assert!(Note::parse("שלום عليكم").is_ok());
+        assert!(has_forbidden_chars("x\u{0}"));
+        assert!(!has_forbidden_chars("plain"));
     }
 
     #[test]

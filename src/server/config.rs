@@ -33,6 +33,10 @@ pub struct Config {
     pub session_idle_secs: i64,
     /// A session ends this many seconds after login, active or not.
     pub session_max_secs: i64,
+    /// Requests a patient may send one researcher in 24 hours (0: no limit).
+    pub requests_per_pair_per_day: u32,
+    /// Open WebSockets this instance accepts; past it the upgrade answers 503.
+    pub max_sockets: usize,
     pub leptos: LeptosOptions,
 }
 
@@ -49,6 +53,23 @@ fn parse_secs(name: &str, raw: Option<String>, default: i64) -> Result<i64, Conf
             Ok(n) if n > 0 => Ok(n),
             _ => Err(ConfigError(format!(
                 "{name} must be a whole number of seconds above 0, not {v:?}"
+            ))),
+        },
+    }
+}
+
+fn parse_count(
+    name: &str,
+    raw: Option<String>,
+    default: u32,
+    min: u32,
+) -> Result<u32, ConfigError> {
+    match raw {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<u32>() {
+            Ok(n) if n >= min => Ok(n),
+            _ => Err(ConfigError(format!(
+                "{name} must be a whole number of at least {min}, not {v:?}"
             ))),
         },
     }
@@ -139,19 +160,22 @@ impl Config {
                 )));
             }
         };
-        let auth_rate_per_minute = match get("APP_AUTH_RATE_PER_MINUTE") {
-            // Enough for a busy office behind one address; the per-account
-            // limit on failed logins is what stops password guessing.
-            None => 300,
-            Some(v) => match v.trim().parse::<u32>() {
-                Ok(n) if n > 0 => n,
-                _ => {
-                    return Err(ConfigError(format!(
-                        "APP_AUTH_RATE_PER_MINUTE must be a whole number above 0, not {v:?}"
-                    )));
-                }
-            },
-        };
+        // Enough for a busy office behind one address; the limit on failed
+        // logins per account and address is what stops password guessing.
+        let auth_rate_per_minute = parse_count(
+            "APP_AUTH_RATE_PER_MINUTE",
+            get("APP_AUTH_RATE_PER_MINUTE"),
+            300,
+            1,
+        )?;
+        let requests_per_pair_per_day = parse_count(
+            "APP_REQUESTS_PER_PAIR_PER_DAY",
+            get("APP_REQUESTS_PER_PAIR_PER_DAY"),
+            10,
+            0,
+        )?;
+        let max_sockets =
+            parse_count("APP_MAX_SOCKETS", get("APP_MAX_SOCKETS"), 10_000, 1)? as usize;
         let trust_proxy = parse_bool("APP_TRUST_PROXY", get("APP_TRUST_PROXY"), false)?;
         let session_idle_secs = parse_secs(
             "APP_SESSION_IDLE_SECS",
@@ -173,6 +197,8 @@ impl Config {
             trust_proxy,
             session_idle_secs,
             session_max_secs,
+            requests_per_pair_per_day,
+            max_sockets,
             leptos,
         })
     }
@@ -203,6 +229,13 @@ mod tests {
         assert!(!c.cookie_secure);
         assert_eq!(c.auth_rate_per_minute, 300);
         assert_eq!((c.session_idle_secs, c.session_max_secs), (1800, 43200));
+        assert_eq!((c.requests_per_pair_per_day, c.max_sockets), (10, 10_000));
+        assert_eq!(
+            config(&[("APP_REQUESTS_PER_PAIR_PER_DAY", "0")])
+                .unwrap()
+                .requests_per_pair_per_day,
+            0
+        );
     }
 
     #[test]
@@ -215,6 +248,8 @@ mod tests {
             ("APP_AUTH_RATE_PER_MINUTE", "-1"),
             ("APP_COOKIE_SECURE", "2"),
             ("APP_SESSION_IDLE_SECS", "soon"),
+            ("APP_REQUESTS_PER_PAIR_PER_DAY", "-2"),
+            ("APP_MAX_SOCKETS", "0"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert!(err.to_string().contains(name), "{err}");

@@ -11,6 +11,7 @@ pub mod hub;
 pub mod jobs;
 pub mod passwords;
 pub mod repo;
+pub mod serve;
 pub mod services;
 pub mod session_cache;
 pub mod startup;

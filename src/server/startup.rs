@@ -4,10 +4,11 @@ use super::config::Config;
 use super::db::Backend;
 use super::db::Database;
 use super::demo;
-use super::http::{self, health, middleware};
+use super::http::{self, health, middleware, security};
 use super::hub::{self, EventHub, InProcessHub, PostgresHub};
 use super::jobs::Jobs;
 use super::passwords::Passwords;
+use super::serve;
 use super::state::AppState;
 use crate::app::{App, shell};
 use axum::Router;
@@ -19,6 +20,8 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -26,6 +29,9 @@ use tracing::Level;
 const LIVE_QUEUE: usize = 256;
 /// Hard cap on any request body (server functions included).
 const BODY_LIMIT: usize = 256 * 1024;
+/// Time limit on answering any request (a WebSocket's life is not one: its
+/// request ends with the upgrade).
+pub const REQUEST_TIME_LIMIT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -70,6 +76,7 @@ impl Application {
             passwords,
             auth_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             sessions: Arc::default(),
+            sockets: Arc::new(tokio::sync::Semaphore::new(config.max_sockets)),
             config: Arc::new(config),
         };
         if state.config.demo {
@@ -105,13 +112,7 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let jobs = Jobs::start(&self.state);
-        let result = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+        let result = serve::serve(self.listener, self.router, shutdown_signal()).await;
         jobs.stop();
         if let Some(follower) = self.log_follower {
             follower.abort();
@@ -142,26 +143,43 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// The body-size cap answers 413 in plain text; give it the API's JSON shape.
-async fn json_payload_too_large(response: axum::response::Response) -> axum::response::Response {
+/// The body-size cap and the time limit answer in plain text; give them
+/// the API's JSON shape.
+async fn json_limit_errors(response: axum::response::Response) -> axum::response::Response {
+    use crate::shared::error::{ApiError, ErrorCode};
+    use axum::http::StatusCode;
     let is_json = response
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE && !is_json {
-        return super::error::api_error_response(crate::shared::error::ApiError::new(
-            crate::shared::error::ErrorCode::PayloadTooLarge,
-            "The request body is too large.",
-        ));
+    if is_json {
+        return response;
     }
-    response
+    let error = match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(ErrorCode::PayloadTooLarge, "The request body is too large.")
+        }
+        StatusCode::SERVICE_UNAVAILABLE => {
+            tracing::warn!(
+                refusal = "request_time_limit",
+                "a request took too long and was cut"
+            );
+            ApiError::new(
+                ErrorCode::Unavailable,
+                "The server took too long to answer. Please try again.",
+            )
+        }
+        _ => return response,
+    };
+    super::error::api_error_response(error)
 }
 
 fn router(state: AppState) -> Router {
+    let tls = state.config.cookie_secure;
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(App);
     let context_state = state.clone();
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(health::healthz))
         .nest("/api", http::api_router())
         .leptos_routes_with_context(
@@ -180,7 +198,11 @@ fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(middleware::refuse_foreign_origin))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
-        .layer(axum::middleware::map_response(json_payload_too_large))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIME_LIMIT,
+        ))
+        .layer(axum::middleware::map_response(json_limit_errors))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<Body>| {
@@ -190,5 +212,6 @@ fn router(state: AppState) -> Router {
                 .on_request(())
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
-        .with_state(state)
+        .with_state(state);
+    security::with_security_headers(router, tls)
 }

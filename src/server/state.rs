@@ -21,6 +21,8 @@ pub struct AppState {
     /// Logins and registrations per client address.
     pub auth_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     pub sessions: Arc<SessionCache>,
+    /// One permit per open WebSocket (`APP_MAX_SOCKETS`).
+    pub sockets: Arc<tokio::sync::Semaphore>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

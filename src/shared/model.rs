@@ -96,6 +96,9 @@ pub enum LiveEvent {
     },
     #[serde(rename = "pending_count")]
     PendingCount { count: i64 },
+    /// Too much was missed to replay: reload the lists, then go on live.
+    #[serde(rename = "resync")]
+    Resync,
 }
 
 impl LiveEvent {
@@ -104,7 +107,7 @@ impl LiveEvent {
             LiveEvent::Created { event_id, .. } | LiveEvent::StatusChanged { event_id, .. } => {
                 Some(*event_id)
             }
-            LiveEvent::PendingCount { .. } => None,
+            LiveEvent::PendingCount { .. } | LiveEvent::Resync => None,
         }
     }
 }

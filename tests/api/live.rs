@@ -1,4 +1,4 @@
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use futures::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -235,7 +235,8 @@ async fn since_replays_what_was_missed_without_gaps_or_duplicates() {
 
 #[tokio::test]
 async fn a_client_that_does_not_read_does_not_delay_another() {
-    let app = spawn_app().await;
+    // 60 requests to one researcher: lift the per-pair daily limit.
+    let app = spawn_app_with(&[("APP_REQUESTS_PER_PAIR_PER_DAY", "0")]).await;
     let researcher_cookie = app.cookie_for("researcher@test.com").await;
     let patient_cookie = app.cookie_for("patient@test.com").await;
     let patient = app.client_with_cookie(&patient_cookie);

@@ -4,5 +4,6 @@
 mod auth;
 mod cluster;
 mod helpers;
+mod hostile;
 mod live;
 mod meetings;

@@ -120,8 +120,9 @@ pub async fn refuse_foreign_origin(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// The client's address: the peer, or the first `X-Forwarded-For` hop when
-/// the server is configured to sit behind a proxy.
+/// The client's address: the peer, or, when the server is configured to sit
+/// behind a proxy, the right-most `X-Forwarded-For` entry: the one our proxy
+/// added. Entries left of it come from the client and can be forged.
 pub fn client_ip(
     headers: &HeaderMap,
     peer: Option<&ConnectInfo<SocketAddr>>,
@@ -129,9 +130,11 @@ pub fn client_ip(
 ) -> Option<IpAddr> {
     if trust_proxy {
         let forwarded = headers
-            .get("x-forwarded-for")
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse().ok());
         if forwarded.is_some() {
             return forwarded;
@@ -176,6 +179,28 @@ mod tests {
         assert_eq!(session_token(&headers(&[("cookie", "sessionx=1")])), None);
         let cleared = cleared_session_cookie(false);
         assert!(cleared.to_str().unwrap().contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn the_proxy_added_address_is_the_right_most() {
+        let peer = ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000)));
+        let h = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.7")]);
+        let ip = |trust| client_ip(&h, Some(&peer), trust).unwrap().to_string();
+        assert_eq!(ip(true), "203.0.113.7");
+        assert_eq!(ip(false), "10.0.0.1");
+        let two = headers(&[
+            ("x-forwarded-for", "6.6.6.6"),
+            ("x-forwarded-for", "198.51.100.2"),
+        ]);
+        assert_eq!(
+            client_ip(&two, Some(&peer), true).unwrap().to_string(),
+            "198.51.100.2"
+        );
+        let junk = headers(&[("x-forwarded-for", "1.2.3.4, not-an-ip")]);
+        assert_eq!(
+            client_ip(&junk, Some(&peer), true).unwrap().to_string(),
+            "10.0.0.1"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod health;
 pub mod meetings;
 pub mod middleware;
+pub mod security;
 pub mod ws;
 
 use super::state::AppState;

@@ -2,12 +2,13 @@
 //! frames over a WebSocket.
 
 use super::middleware::origin_is_foreign;
+use crate::server::db::unix_now;
 use crate::server::error::{AppError, api_error_response};
-use crate::server::hub::{Frame, FrameKey};
-use crate::server::services::accounts::{CurrentSession, SessionUser};
+use crate::server::hub::{Closed, Frame, FrameKey};
+use crate::server::services::accounts::{self, CurrentSession, SessionUser};
 use crate::server::services::meetings;
 use crate::server::state::AppState;
-use crate::shared::error::ApiError;
+use crate::shared::error::{ApiError, ErrorCode};
 use crate::shared::model::{LiveEvent, Role};
 use axum::Extension;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -17,15 +18,33 @@ use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use std::time::Duration;
-use tokio::time::{Instant, interval, timeout};
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::{Instant, interval, sleep_until, timeout};
 
 const PING_EVERY: Duration = Duration::from_secs(25);
 /// A client that has not answered pings for this long is gone.
 const DEAD_AFTER: Duration = Duration::from_secs(60);
 /// A write that takes longer means the client stopped reading.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Close code telling the client it fell behind and should resume with `since`.
-const CLOSE_RESYNC: u16 = 4000;
+
+/// The close frame that tells the client why the hub ended its connection.
+fn close_frame(why: Closed) -> CloseFrame {
+    CloseFrame {
+        code: why as u16,
+        reason: match why {
+            Closed::FellBehind => "resync",
+            Closed::Replaced => "too many connections",
+            Closed::SessionEnded => "session ended",
+        }
+        .into(),
+    }
+}
+
+/// When to look at the session again: at its deadline, and never sooner
+/// than a second from now.
+fn check_at(ends_at: i64) -> Instant {
+    Instant::now() + Duration::from_secs((ends_at - unix_now()).max(1) as u64)
+}
 
 #[derive(Deserialize)]
 pub struct WsQuery {
@@ -63,6 +82,18 @@ pub async fn upgrade(
         Ok(ws) => ws,
         Err(rejection) => return rejection.into_response(),
     };
+    // The server-wide cap: the permit lives as long as the socket.
+    let Ok(permit) = state.sockets.clone().try_acquire_owned() else {
+        tracing::warn!(
+            refusal = "socket_cap_server",
+            max = state.config.max_sockets,
+            "live connection refused: the server has as many as it allows"
+        );
+        return api_error_response(ApiError::new(
+            ErrorCode::Unavailable,
+            "The server has too many live connections. Please try again shortly.",
+        ));
+    };
     // Small buffers: an idle socket should cost a few KiB. Clients send
     // only pongs and tiny text; a bigger frame is simply read in steps
     // (512 B instead of 4 KiB: 9.5 -> 6.0 KiB per idle socket).
@@ -70,7 +101,7 @@ pub async fn upgrade(
         .write_buffer_size(0)
         .max_message_size(8 * 1024)
         .max_frame_size(8 * 1024)
-        .on_upgrade(move |socket| serve(state, session, since, socket))
+        .on_upgrade(move |socket| serve(state, session, since, socket, permit))
 }
 
 async fn send_text(
@@ -102,7 +133,13 @@ async fn opening_frames(
     Ok(frames)
 }
 
-async fn serve(state: AppState, session: SessionUser, since: Option<i64>, socket: WebSocket) {
+async fn serve(
+    state: AppState,
+    session: SessionUser,
+    since: Option<i64>,
+    socket: WebSocket,
+    _permit: OwnedSemaphorePermit,
+) {
     // Subscribe before reading the backlog, so nothing falls between the two;
     // live frames already replayed are skipped by their event id.
     let mut subscription = state.hub.subscribe(session.user.id, &session.session_id);
@@ -123,6 +160,7 @@ async fn serve(state: AppState, session: SessionUser, since: Option<i64>, socket
         match FrameKey::of(frame) {
             FrameKey::Event(id) => replayed_up_to = replayed_up_to.max(id),
             FrameKey::PendingCount(n) => last_count = Some(n),
+            FrameKey::Resync => {}
         }
         let Ok(text) = serde_json::to_string(frame) else {
             continue;
@@ -135,6 +173,9 @@ async fn serve(state: AppState, session: SessionUser, since: Option<i64>, socket
     let mut ping = interval(PING_EVERY);
     ping.tick().await;
     let mut last_heard = Instant::now();
+    // The socket closes within seconds of its session's end (SPEC 13).
+    let session_check = sleep_until(check_at(session.ends_at));
+    tokio::pin!(session_check);
     loop {
         tokio::select! {
             frame = subscription.frames.recv() => match frame {
@@ -143,19 +184,27 @@ async fn serve(state: AppState, session: SessionUser, since: Option<i64>, socket
                         FrameKey::Event(id) if id <= replayed_up_to => continue,
                         FrameKey::PendingCount(n) if last_count == Some(n) => continue,
                         FrameKey::PendingCount(n) => last_count = Some(n),
-                        FrameKey::Event(_) => {}
+                        FrameKey::Event(_) | FrameKey::Resync => {}
                     }
                     if !send_text(&mut sink, &text).await {
                         break;
                     }
                 }
                 None => {
-                    // Dropped by the hub: fell behind, or the session ended.
-                    let _ = timeout(WRITE_TIMEOUT, sink.send(Message::Close(Some(CloseFrame {
-                        code: CLOSE_RESYNC,
-                        reason: "resync".into(),
-                    })))).await;
+                    // Dropped by the hub: fell behind, replaced, or the session ended.
+                    let close = close_frame(subscription.closed());
+                    let _ = timeout(WRITE_TIMEOUT, sink.send(Message::Close(Some(close)))).await;
                     break;
+                }
+            },
+            _ = &mut session_check => match accounts::alive_until(&state, &session.session_id).await {
+                Ok(Some(ends_at)) => session_check.as_mut().reset(check_at(ends_at)),
+                // Ended: `alive_until` closed the session's sockets, this one
+                // included; its end arrives through the subscription.
+                Ok(None) => session_check.as_mut().reset(Instant::now() + Duration::from_secs(3600)),
+                Err(err) => {
+                    err.log();
+                    session_check.as_mut().reset(Instant::now() + Duration::from_secs(1));
                 }
             },
             incoming = stream.next() => match incoming {

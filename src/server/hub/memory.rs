@@ -1,9 +1,9 @@
 //! The single-instance hub: a map from user to bounded per-connection queues.
 
-use super::{EventHub, Frame, FrameKey, Subscription};
+use super::{Closed, EventHub, Frame, FrameKey, SOCKETS_PER_USER, Subscription};
 use crate::shared::model::LiveEvent;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
@@ -11,6 +11,14 @@ struct Connection {
     id: u64,
     session_id: String,
     tx: mpsc::Sender<Frame>,
+    reason: Arc<AtomicU16>,
+}
+
+impl Connection {
+    /// Ends the connection: its sender is dropped with the connection.
+    fn close(self, why: Closed) {
+        self.reason.store(why as u16, Ordering::Release);
+    }
 }
 
 pub struct InProcessHub {
@@ -86,13 +94,29 @@ impl EventHub for InProcessHub {
     fn subscribe(&self, user_id: i64, session_id: &str) -> Subscription {
         let (tx, rx) = mpsc::channel(self.queue_capacity);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.lock().entry(user_id).or_default().push(Connection {
-            id,
-            session_id: session_id.to_string(),
-            tx,
-        });
+        let reason = Arc::new(AtomicU16::new(0));
+        {
+            let mut map = self.lock();
+            let list = map.entry(user_id).or_default();
+            // Ids grow, so the oldest connections come first.
+            while list.len() >= SOCKETS_PER_USER {
+                list.remove(0).close(Closed::Replaced);
+                tracing::info!(
+                    refusal = "socket_cap_user",
+                    user_id,
+                    "closed a user's oldest live connection: too many open"
+                );
+            }
+            list.push(Connection {
+                id,
+                session_id: session_id.to_string(),
+                tx,
+                reason: reason.clone(),
+            });
+        }
         Subscription {
             frames: rx,
+            reason,
             _guard: Box::new(Unregister {
                 connections: self.connections.clone(),
                 user_id,
@@ -104,7 +128,9 @@ impl EventHub for InProcessHub {
     fn close_session(&self, session_id: &str) {
         let mut map = self.lock();
         for list in map.values_mut() {
-            list.retain(|c| c.session_id != session_id);
+            for c in list.extract_if(.., |c| c.session_id == session_id) {
+                c.close(Closed::SessionEnded);
+            }
         }
         map.retain(|_, list| !list.is_empty());
     }
@@ -151,6 +177,23 @@ mod tests {
         assert!(slow.frames.recv().await.is_some());
         assert!(slow.frames.recv().await.is_some());
         assert!(slow.frames.recv().await.is_none());
+        assert_eq!(slow.closed(), Closed::FellBehind);
+    }
+
+    #[tokio::test]
+    async fn an_eleventh_socket_closes_the_oldest() {
+        let hub = InProcessHub::new(4);
+        let mut subs: Vec<_> = (0..SOCKETS_PER_USER)
+            .map(|_| hub.subscribe(1, "s"))
+            .collect();
+        let other = hub.subscribe(2, "t");
+        let newest = hub.subscribe(1, "s");
+        assert_eq!(hub.connection_count(), SOCKETS_PER_USER + 1);
+        assert!(subs[0].frames.recv().await.is_none());
+        assert_eq!(subs[0].closed(), Closed::Replaced);
+        hub.publish(1, &count(1));
+        assert!(subs[1].frames.recv().await.is_some());
+        drop((newest, other));
     }
 
     #[tokio::test]
@@ -160,6 +203,7 @@ mod tests {
         let kept = hub.subscribe(1, "other");
         hub.close_session("logout");
         assert!(gone.frames.recv().await.is_none());
+        assert_eq!(gone.closed(), Closed::SessionEnded);
         assert_eq!(hub.connection_count(), 1);
         drop(kept);
         assert_eq!(hub.connection_count(), 0);

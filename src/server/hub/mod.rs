@@ -26,6 +26,7 @@ pub struct Frame {
 pub enum FrameKey {
     Event(i64),
     PendingCount(i64),
+    Resync,
 }
 
 impl FrameKey {
@@ -35,6 +36,7 @@ impl FrameKey {
                 FrameKey::Event(*event_id)
             }
             LiveEvent::PendingCount { count } => FrameKey::PendingCount(*count),
+            LiveEvent::Resync => FrameKey::Resync,
         }
     }
 }
@@ -49,7 +51,7 @@ pub trait EventHub: Send + Sync + 'static {
     }
     /// Registers a connection; it receives frames until the returned
     /// subscription is dropped, or until the hub drops it (queue full,
-    /// logout), which ends the receiver.
+    /// logout, more than `SOCKETS_PER_USER`), which ends the receiver.
     fn subscribe(&self, user_id: i64, session_id: &str) -> Subscription;
     /// Ends every connection opened with this session (on logout), on every
     /// instance.
@@ -58,7 +60,34 @@ pub trait EventHub: Send + Sync + 'static {
     fn connection_count(&self) -> usize;
 }
 
+/// Why the hub ended a connection, as the WebSocket close code tells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u16)]
+pub enum Closed {
+    /// It fell behind: reconnect and resume with `since`.
+    FellBehind = 4000,
+    /// The user opened more sockets than allowed; this was the oldest.
+    Replaced = 4001,
+    /// Its session ended (logout, idle time, lifetime).
+    SessionEnded = 4002,
+}
+
+/// Open sockets allowed per user (per instance); an extra one closes the oldest.
+pub const SOCKETS_PER_USER: usize = 10;
+
 pub struct Subscription {
     pub frames: mpsc::Receiver<Frame>,
+    pub(crate) reason: Arc<std::sync::atomic::AtomicU16>,
     pub(crate) _guard: Box<dyn Send + Sync>,
+}
+
+impl Subscription {
+    /// Why the hub ended this connection, once `frames` has ended.
+    pub fn closed(&self) -> Closed {
+        match self.reason.load(std::sync::atomic::Ordering::Acquire) {
+            4001 => Closed::Replaced,
+            4002 => Closed::SessionEnded,
+            _ => Closed::FellBehind,
+        }
+    }
 }

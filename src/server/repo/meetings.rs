@@ -85,6 +85,25 @@ impl NewRequest {
     }
 }
 
+/// How many requests `requester_id` sent `expert_id` since `since`, and the
+/// oldest one's time (inside the caller's write transaction).
+pub async fn sent_since(
+    conn: &mut AnyConnection,
+    requester_id: i64,
+    expert_id: i64,
+    since: &str,
+) -> Result<(i64, Option<String>), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COUNT(*), MIN(created_at) FROM meeting_requests \
+         WHERE requester_id = $1 AND expert_id = $2 AND created_at > $3",
+    )
+    .bind(requester_id)
+    .bind(expert_id)
+    .bind(since)
+    .fetch_one(conn)
+    .await
+}
+
 /// Inserts a pending request and its creation event (inside the caller's
 /// transaction: `Database::write`). Returns (request id, event id). A second
 /// pending request for the same pair fails on the unique index.

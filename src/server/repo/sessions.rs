@@ -75,16 +75,19 @@ pub async fn delete_expired(
     Ok(done.rows_affected())
 }
 
-/// Failed logins for `email` since `since`, and the oldest of them.
+/// Failed logins for `email` from `address` since `since`, and the oldest of them.
 pub async fn failures_since(
     pool: &AnyPool,
     email: &str,
+    address: &str,
     since: i64,
 ) -> Result<(i64, Option<i64>), sqlx::Error> {
     sqlx::query_as(
-        "SELECT COUNT(*), MIN(created_at) FROM login_failures WHERE email = $1 AND created_at > $2",
+        "SELECT COUNT(*), MIN(created_at) FROM login_failures \
+         WHERE email = $1 AND address = $2 AND created_at > $3",
     )
     .bind(email)
+    .bind(address)
     .bind(since)
     .fetch_one(pool)
     .await
@@ -93,10 +96,12 @@ pub async fn failures_since(
 pub async fn record_failure(
     conn: &mut AnyConnection,
     email: &str,
+    address: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO login_failures (email, created_at) VALUES ($1, $2)")
+    sqlx::query("INSERT INTO login_failures (email, address, created_at) VALUES ($1, $2, $3)")
         .bind(email)
+        .bind(address)
         .bind(now)
         .execute(conn)
         .await?;

@@ -12,9 +12,10 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 
-/// Failed logins allowed per account and hour.
-pub const MAX_FAILURES_PER_HOUR: i64 = 100;
-const HOUR: i64 = 3600;
+/// Failed logins allowed per account and client address in `FAILURE_WINDOW`.
+pub const MAX_FAILURES: i64 = 10;
+/// Seconds over which failed logins are counted.
+pub const FAILURE_WINDOW: i64 = 15 * 60;
 
 /// The user behind a live session.
 #[derive(Clone, Debug)]
@@ -22,6 +23,9 @@ pub struct SessionUser {
     /// The stored id of the session (a hash of the cookie's token).
     pub session_id: String,
     pub user: UserView,
+    /// When the session ends unless it is used again (Unix seconds): its
+    /// idle deadline or its absolute end, whichever comes first.
+    pub ends_at: i64,
 }
 
 /// What the session middleware found for this request.
@@ -56,20 +60,27 @@ fn new_token() -> String {
 /// Proof that a login or registration passed the per-address throttle:
 /// only `throttle` makes one, and `login` and `register` ask for it, so no
 /// edge can forget the check. Edges take it before reading their input, so
-/// malformed attempts count too.
-pub struct AuthPermit(());
+/// malformed attempts count too. It carries the client's address, by which
+/// failed logins are counted.
+pub struct AuthPermit {
+    client: Option<IpAddr>,
+}
 
 /// The per-address throttle on logins and registrations.
 pub fn throttle(state: &AppState, client: Option<IpAddr>) -> Result<AuthPermit, ApiError> {
     let Some(ip) = client else {
-        return Ok(AuthPermit(()));
+        return Ok(AuthPermit { client });
     };
     state
         .auth_limiter
         .check_key(&ip)
-        .map(|_| AuthPermit(()))
+        .map(|_| AuthPermit { client })
         .map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
+            tracing::warn!(
+                refusal = "auth_rate",
+                "auth request refused: too many from one address"
+            );
             ApiError::rate_limited(wait.as_secs() + 1)
         })
 }
@@ -139,7 +150,7 @@ fn wrong_credentials() -> AppError {
 /// passwords answer the same, after the same work.
 pub async fn login(
     state: &AppState,
-    _permit: &AuthPermit,
+    permit: &AuthPermit,
     credentials: Credentials,
     previous: Option<&SessionUser>,
 ) -> AppResult<NewSession> {
@@ -148,10 +159,17 @@ pub async fn login(
     }
     let Credentials { email, password } = credentials;
     let now = unix_now();
-    let (failures, oldest) = sessions::failures_since(&state.db.pool, &email, now - HOUR).await?;
-    if failures >= MAX_FAILURES_PER_HOUR {
-        let retry = oldest.map(|t| t + HOUR - now).unwrap_or(HOUR).max(1);
-        tracing::warn!("login refused: too many failures for one account");
+    // Counted per account *and* address: a flood of wrong passwords from
+    // one address never locks the owner out from another.
+    let address = permit.client.map(|ip| ip.to_string()).unwrap_or_default();
+    let (failures, oldest) =
+        sessions::failures_since(&state.db.pool, &email, &address, now - FAILURE_WINDOW).await?;
+    if failures >= MAX_FAILURES {
+        let retry = oldest
+            .map(|t| t + FAILURE_WINDOW - now)
+            .unwrap_or(FAILURE_WINDOW)
+            .max(1);
+        tracing::warn!(refusal = "login_lockout", %address, "login refused: too many failures for one account from this address");
         return Err(ApiError::rate_limited(retry as u64).into());
     }
     let row = users::find_by_email(&state.db.pool, &email).await?;
@@ -160,7 +178,9 @@ pub async fn login(
     let Some(row) = row.filter(|_| valid) else {
         state
             .db
-            .write(move |c| Box::pin(async move { sessions::record_failure(c, &email, now).await }))
+            .write(move |c| {
+                Box::pin(async move { sessions::record_failure(c, &email, &address, now).await })
+            })
             .await?;
         return Err(wrong_credentials());
     };
@@ -222,6 +242,7 @@ pub async fn resolve_session(state: &AppState, token: &str) -> AppResult<Option<
         return Ok(None);
     }
     // Touch at most every so often: a write per request would be wasted.
+    let mut last_seen = row.last_seen_at;
     if now - row.last_seen_at >= (idle / 30).clamp(1, 60) {
         let touched = id.clone();
         state
@@ -229,11 +250,31 @@ pub async fn resolve_session(state: &AppState, token: &str) -> AppResult<Option<
             .write(move |c| Box::pin(async move { sessions::touch(c, &touched, now).await }))
             .await?;
         state.sessions.touched(&id, now);
+        last_seen = now;
     }
     Ok(Some(SessionUser {
         session_id: id,
         user: user_view(row.user_id, row.full_name, row.role, row.email),
+        ends_at: row.expires_at.min(last_seen + idle),
     }))
+}
+
+/// Until when the session `id` lives, as the database says now (another
+/// request, even on another instance, may have moved its idle deadline).
+/// A session found over is ended: deleted, and its sockets closed.
+pub async fn alive_until(state: &AppState, id: &str) -> AppResult<Option<i64>> {
+    let now = unix_now();
+    let ends_at = sessions::find(&state.db.pool, id)
+        .await?
+        .map(|row| {
+            row.expires_at
+                .min(row.last_seen_at + state.config.session_idle_secs)
+        })
+        .filter(|&ends_at| ends_at > now);
+    if ends_at.is_none() {
+        end_session(state, id.to_string()).await?;
+    }
+    Ok(ends_at)
 }
 
 /// Deletes a session and closes its live connections.
@@ -263,7 +304,7 @@ pub async fn sweep(state: &AppState) -> AppResult<()> {
         .write(move |c| {
             Box::pin(async move {
                 sessions::delete_expired(c, now, idle_cutoff).await?;
-                sessions::forget_failures_before(c, now - HOUR).await
+                sessions::forget_failures_before(c, now - FAILURE_WINDOW).await
             })
         })
         .await?;

@@ -110,21 +110,55 @@ pub async fn create(
         meeting_type: request.meeting_type,
         time_zone: preferred.zone.as_str().to_string(),
     };
-    let (id, event_id, new) = state
+    let limit = state.config.requests_per_pair_per_day;
+    let day_ago = time_text(chrono::Utc::now() - chrono::Duration::days(1));
+    // The count and the insert share the transaction, so a burst cannot
+    // slip past the limit.
+    let written = state
         .db
         .write(move |c| {
             Box::pin(async move {
+                if limit > 0 {
+                    let (sent, oldest) =
+                        meetings::sent_since(c, new.requester_id, new.expert_id, &day_ago).await?;
+                    if sent >= i64::from(limit) {
+                        return Ok(Err(oldest));
+                    }
+                }
                 let (id, event_id) = meetings::insert(c, &new).await?;
-                Ok((id, event_id, new))
+                Ok(Ok((id, event_id, new)))
             })
         })
         .await
         .map_err(pending_already)?;
+    let (id, event_id, new) = written.map_err(|oldest| pair_limit_reached(actor, oldest))?;
     tracing::info!(request_id = id, event_id, "meeting request created");
     // The row as stored, without reading it back.
     let row = new.into_row(id, actor.user.full_name.clone(), expert.full_name);
     publish(state, &row, event_id, true, actor.user.id).await?;
     Ok(view_for(&row, actor.user.id))
+}
+
+/// 429 until the oldest request of the last 24 hours leaves the window.
+fn pair_limit_reached(actor: &SessionUser, oldest: Option<String>) -> AppError {
+    let now = chrono::Utc::now();
+    let retry = oldest
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| (t.with_timezone(&chrono::Utc) + chrono::Duration::days(1) - now).num_seconds())
+        .unwrap_or(24 * 3600)
+        .max(1);
+    tracing::warn!(
+        refusal = "pair_limit",
+        user_id = actor.user.id,
+        "meeting request refused: too many to one researcher in 24 hours"
+    );
+    ApiError {
+        message: "You have sent this researcher as many requests as allowed in 24 hours. \
+                  Please try again later."
+            .into(),
+        ..ApiError::rate_limited(retry as u64)
+    }
+    .into()
 }
 
 /// A second pending request for the same pair fails on the unique index.
@@ -277,6 +311,11 @@ fn event_frame(e: EventRow) -> (i64, LiveEvent) {
 const EVENT_BATCH: i64 = 500;
 
 /// Every event after `since` meant for `user_id`, oldest first.
+/// Events a reconnecting socket may replay; past it, it is told to resync.
+pub const MAX_REPLAY: usize = 1000;
+
+/// What `user_id` missed after event `since`, oldest first; or, when that is
+/// more than `MAX_REPLAY` events, a single `resync`.
 pub async fn events_since(state: &AppState, user_id: i64, since: i64) -> AppResult<Vec<LiveEvent>> {
     let mut out = Vec::new();
     let mut cursor = since.max(0);
@@ -289,6 +328,9 @@ pub async fn events_since(state: &AppState, user_id: i64, since: i64) -> AppResu
             if to == user_id {
                 out.push(frame);
             }
+        }
+        if out.len() > MAX_REPLAY {
+            return Ok(vec![LiveEvent::Resync]);
         }
         if done {
             return Ok(out);
