@@ -2,8 +2,9 @@
 # Runs every check: formatting, clippy for both builds, the Rust unit and
 # integration tests (real server, on SQLite and again on PostgreSQL), the
 # Playwright tests in headless Chromium against the real app built by
-# cargo-leptos, and one more browser test with two instances on PostgreSQL
-# behind the nginx of deploy/.
+# cargo-leptos, schemathesis fuzzing the JSON API from its OpenAPI
+# description on both databases, and one more browser test with two
+# instances on PostgreSQL behind the nginx of deploy/.
 #
 #   scripts/test.sh        everything
 #   scripts/test.sh e2e    only the browser tests
@@ -50,6 +51,11 @@ export RUST_LOG="${RUST_LOG:-warn}"
 # The restart test runs a second server of its own from this binary.
 export E2E_SERVER_BIN="$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')/debug/meeting-requests"
 cargo leptos end-to-end
+
+if [ "${1:-}" != "e2e" ]; then
+  step "API fuzzing from the OpenAPI description (schemathesis; SQLite and PostgreSQL)"
+  scripts/fuzz.sh "$E2E_SERVER_BIN"
+fi
 
 step "two instances on PostgreSQL behind nginx (Playwright + Chromium)"
 scripts/test-cluster.sh "$E2E_SERVER_BIN"

@@ -18,6 +18,7 @@ pub trait Spelled: Sized + Copy + 'static {
 
 /// The two kinds of account. A user has exactly one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Patient,
@@ -54,6 +55,7 @@ impl Role {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum MeetingType {
     #[serde(rename = "Video Call")]
     VideoCall,
@@ -103,6 +105,7 @@ impl MeetingType {
 
 /// Where a request stands. `status.rs` says who may move it where.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum MeetingStatus {
     Pending,

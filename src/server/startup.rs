@@ -4,7 +4,7 @@ use super::config::Config;
 use super::db::Backend;
 use super::db::Database;
 use super::demo;
-use super::http::{self, health, middleware, security};
+use super::http::{self, middleware, security};
 use super::hub::{self, EventHub, InProcessHub, PostgresHub};
 use super::jobs::Jobs;
 use super::passwords::Passwords;
@@ -14,7 +14,6 @@ use crate::app::{App, shell};
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
-use axum::routing::get;
 use governor::{Quota, RateLimiter};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
@@ -180,8 +179,7 @@ fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let router = Router::new()
-        .route("/healthz", get(health::healthz))
-        .nest("/api", http::api_router())
+        .merge(http::api_routes())
         .leptos_routes_with_context(
             &state,
             routes,

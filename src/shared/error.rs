@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 /// What went wrong, as the client needs to know it. The HTTP status of each
 /// code is fixed in one place on the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     ValidationError,
@@ -20,6 +21,7 @@ pub enum ErrorCode {
 /// The error of the JSON API (`{"error": {...}}`) and of every server
 /// function, so that pages can place a message next to the field it names.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[error("{message}")]
 pub struct ApiError {
     pub code: ErrorCode,

@@ -5,6 +5,7 @@ pub use crate::domain::{MeetingStatus, MeetingType, Role};
 use serde::{Deserialize, Serialize};
 
 /// `user` of the HTTP API: never carries the password hash.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserView {
     pub id: i64,
@@ -14,6 +15,7 @@ pub struct UserView {
 }
 
 /// A researcher as listed on the Experts page and by `GET /api/experts`.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExpertView {
     pub id: i64,
@@ -25,6 +27,7 @@ pub struct ExpertView {
 }
 
 /// The other party of a request, as embedded in a request item.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartyView {
     pub id: i64,
@@ -33,6 +36,7 @@ pub struct PartyView {
 }
 
 /// Whether the caller sent or received a request.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
@@ -43,6 +47,7 @@ pub enum Direction {
 /// One meeting request as one of its two parties sees it (the `ITEM` of the
 /// API and of the live stream). A researcher sees `requester`, a patient
 /// sees `expert`.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeetingRequestView {
     pub id: i64,

@@ -7,3 +7,4 @@ mod helpers;
 mod hostile;
 mod live;
 mod meetings;
+mod openapi;

@@ -2,6 +2,7 @@
 
 use super::extract::{ClientAddr, JsonBody, RequireUser};
 use super::middleware::{cleared_session_cookie, session_cookie};
+use super::openapi::{ApiErrors, LoginBody, RegisterBody, UserEnvelope};
 use crate::domain::{Credentials, NewAccount, NewAccountInput};
 use crate::server::error::AppError;
 use crate::server::services::accounts::{self, CurrentSession};
@@ -12,6 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::json;
 
+/// Creates an account (a patient, or a researcher with a profile).
+#[utoipa::path(post, path = "/auth/register", tag = "auth", security(()),
+    request_body = RegisterBody,
+    responses((status = 201, description = "Registered", body = UserEnvelope), ApiErrors))]
 pub async fn register(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -31,6 +36,10 @@ pub async fn register(
     Ok((StatusCode::CREATED, Json(json!({ "user": user }))).into_response())
 }
 
+/// Logs in: answers the user and sets the `session` cookie.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", security(()),
+    request_body = LoginBody,
+    responses((status = 200, description = "Logged in; `Set-Cookie` carries the session", body = UserEnvelope), ApiErrors))]
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -52,6 +61,9 @@ pub async fn login(
         .into_response())
 }
 
+/// Ends the session, if any, and clears the cookie.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth",
+    responses((status = 204, description = "Logged out"), ApiErrors))]
 pub async fn logout(
     State(state): State<AppState>,
     Extension(CurrentSession(current)): Extension<CurrentSession>,
@@ -69,6 +81,9 @@ pub async fn logout(
         .into_response())
 }
 
+/// The logged-in user.
+#[utoipa::path(get, path = "/auth/me", tag = "auth",
+    responses((status = 200, description = "The user of the session", body = UserEnvelope), ApiErrors))]
 pub async fn me(RequireUser(session): RequireUser) -> Response {
     Json(json!({ "user": session.user })).into_response()
 }

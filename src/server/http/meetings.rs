@@ -2,6 +2,7 @@
 //! into domain types and calls a service.
 
 use super::extract::{JsonBody, RequireUser};
+use super::openapi::{ApiErrors, NewRequestBody, StatusBody};
 use crate::domain::{
     ListQuery, NewMeetingRequest, NewMeetingRequestInput, StatusChange, TimeInput,
 };
@@ -10,12 +11,16 @@ use crate::server::services::{accounts, meetings};
 use crate::server::state::AppState;
 use crate::server::zones::TzDatabase;
 use crate::shared::error::ApiError;
+use crate::shared::model::{ExpertView, MeetingRequestView};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+/// The researchers a patient can ask for a meeting.
+#[utoipa::path(get, path = "/experts", tag = "meetings",
+    responses((status = 200, description = "Every researcher", body = Vec<ExpertView>), ApiErrors))]
 pub async fn experts(
     State(state): State<AppState>,
     RequireUser(_): RequireUser,
@@ -32,6 +37,14 @@ pub struct ListParams {
     before: Option<String>,
 }
 
+/// The caller's requests, newest first, a page at a time (SPEC 10).
+#[utoipa::path(get, path = "/meetings/", tag = "meetings",
+    params(
+        ("status" = Option<String>, Query, description = "Only requests with this status, such as `pending`"),
+        ("limit" = Option<i64>, Query, description = "At most this many (default 100, at most 500)"),
+        ("before" = Option<i64>, Query, description = "Only requests with a smaller id (the next page)"),
+    ),
+    responses((status = 200, description = "The requests as the caller sees them", body = Vec<MeetingRequestView>), ApiErrors))]
 pub async fn list(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,
@@ -47,6 +60,10 @@ pub async fn list(
     Ok(Json(meetings::list(&state, &user, query).await?).into_response())
 }
 
+/// A patient asks a researcher for a meeting.
+#[utoipa::path(post, path = "/meetings/", tag = "meetings",
+    request_body = NewRequestBody,
+    responses((status = 201, description = "Sent; the item as the patient sees it", body = MeetingRequestView), ApiErrors))]
 pub async fn create(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,
@@ -64,6 +81,11 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(item)).into_response())
 }
 
+/// Accept or decline (the researcher), or cancel (the patient).
+#[utoipa::path(put, path = "/meetings/{id}/status", tag = "meetings",
+    params(("id" = i64, Path, description = "The request's id")),
+    request_body = StatusBody,
+    responses((status = 200, description = "The updated item", body = MeetingRequestView), ApiErrors))]
 pub async fn change_status(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,

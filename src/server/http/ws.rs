@@ -14,7 +14,7 @@ use axum::Extension;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use std::time::Duration;
@@ -51,6 +51,10 @@ pub struct WsQuery {
     since: Option<String>,
 }
 
+/// The live stream: upgrades to a WebSocket of JSON text frames (SPEC 7).
+#[utoipa::path(get, path = "/ws", tag = "live",
+    params(("since" = Option<i64>, Query, description = "Replay the events after this id first")),
+    responses((status = 101, description = "Switching to the WebSocket protocol"), super::openapi::ApiErrors))]
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -80,7 +84,13 @@ pub async fn upgrade(
     };
     let ws = match ws {
         Ok(ws) => ws,
-        Err(rejection) => return rejection.into_response(),
+        // Not a WebSocket handshake: say so in the API's shape.
+        Err(rejection) => {
+            return api_error_response(ApiError::new(
+                ErrorCode::ValidationError,
+                format!("This endpoint speaks WebSocket only: {rejection}"),
+            ));
+        }
     };
     // The server-wide cap: the permit lives as long as the socket.
     let Ok(permit) = state.sockets.clone().try_acquire_owned() else {
