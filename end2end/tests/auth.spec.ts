@@ -27,6 +27,18 @@ test("each role lands on its own dashboard, and can log out", async ({ page }) =
   await expect(page.getByRole("heading", { name: "This page is not for your account" })).toBeVisible();
 });
 
+test("logging out in one tab ends the live connection of another, which goes to the login", async ({ context }) => {
+  const first = await context.newPage();
+  await login(first, "patient2@test.com");
+  const second = await context.newPage();
+  await second.goto("/dashboard/patient");
+  await hydrated(second);
+  await first.getByRole("button", { name: "Log out" }).click();
+  await expect(first).toHaveURL(/\/login$/);
+  // The server closes the other tab's socket (close code 4002) within seconds.
+  await expect(second).toHaveURL(/\/login$/, { timeout: 10_000 });
+});
+
 test("a wrong password shows an error that names no field", async ({ page }) => {
   await login(page, "patient@test.com", "not-the-password");
   const alert = page.getByRole("alert");

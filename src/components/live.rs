@@ -187,8 +187,9 @@ pub fn LiveConnection() -> impl IntoView {
 
 #[cfg(feature = "hydrate")]
 fn run(live: Live, generation: StoredValue<u64>, mine: u64, role: Role) {
+    use crate::shared::model::close_code;
     use futures::{SinkExt, StreamExt};
-    use gloo_net::websocket::{Message, futures::WebSocket};
+    use gloo_net::websocket::{Message, WebSocketError, futures::WebSocket};
 
     leptos::task::spawn_local(async move {
         let still_mine = move || generation.try_get_value() == Some(mine);
@@ -204,15 +205,38 @@ fn run(live: Live, generation: StoredValue<u64>, mine: u64, role: Role) {
                 if write.send(Message::Text("hello".into())).await.is_ok() {
                     live.link.set(LinkState::Online);
                     let opened_at = js_sys::Date::now();
-                    while let Some(Ok(message)) = read.next().await {
+                    let mut closed_with = None;
+                    while let Some(frame) = read.next().await {
                         if !still_mine() {
                             return;
                         }
-                        if let Message::Text(text) = message
-                            && let Ok(event) = serde_json::from_str::<LiveEvent>(&text)
-                        {
-                            live.apply(event, role);
+                        match frame {
+                            Ok(Message::Text(text)) => {
+                                if let Ok(event) = serde_json::from_str::<LiveEvent>(&text) {
+                                    live.apply(event, role);
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(WebSocketError::ConnectionClose(close)) => {
+                                closed_with = Some(close.code);
+                                break;
+                            }
+                            Err(_) => break,
                         }
+                    }
+                    match closed_with {
+                        // Logged out, idle or too old: the login page says so.
+                        Some(close_code::SESSION_ENDED) => {
+                            super::browser::go_to("/login");
+                            return;
+                        }
+                        // Newer tabs took this one's place: reconnecting
+                        // would only close another. Shown as offline.
+                        Some(close_code::REPLACED) => {
+                            live.link.set(LinkState::Offline);
+                            return;
+                        }
+                        _ => {}
                     }
                     // Only a connection that lasted counts as a success: a
                     // server that accepts and drops at once still backs off.

@@ -173,6 +173,21 @@ async fn json_limit_errors(response: axum::response::Response) -> axum::response
     super::error::api_error_response(error)
 }
 
+/// The cap on body size and the time limit on every request, both
+/// answering in the API's JSON shape.
+fn with_limits<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    time_limit: Duration,
+) -> Router<S> {
+    router
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            time_limit,
+        ))
+        .layer(axum::middleware::map_response(json_limit_errors))
+}
+
 fn router(state: AppState) -> Router {
     let tls = state.config.cookie_secure;
     let leptos_options = state.leptos_options.clone();
@@ -194,13 +209,8 @@ fn router(state: AppState) -> Router {
             state.clone(),
             middleware::resolve_session,
         ))
-        .layer(axum::middleware::from_fn(middleware::refuse_foreign_origin))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIME_LIMIT,
-        ))
-        .layer(axum::middleware::map_response(json_limit_errors))
+        .layer(axum::middleware::from_fn(middleware::refuse_foreign_origin));
+    let router = with_limits(router, REQUEST_TIME_LIMIT)
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<Body>| {
@@ -212,4 +222,35 @@ fn router(state: AppState) -> Router {
         )
         .with_state(state);
     security::with_security_headers(router, tls)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::StatusCode;
+    use tower::ServiceExt;
+
+    /// A handler that never finishes is cut at the time limit with a JSON 503.
+    #[tokio::test(start_paused = true)]
+    async fn a_request_that_takes_too_long_is_cut() {
+        let slow = Router::new()
+            .route(
+                "/slow",
+                axum::routing::get(|| async {
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                    "never"
+                }),
+            )
+            .route("/fast", axum::routing::get(|| async { "ok" }));
+        let app = with_limits(slow, REQUEST_TIME_LIMIT);
+        let started = tokio::time::Instant::now();
+        let request = |path| Request::builder().uri(path).body(Body::empty()).unwrap();
+        let res = app.clone().oneshot(request("/slow")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(started.elapsed(), REQUEST_TIME_LIMIT);
+        let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("\"unavailable\""));
+        let res = app.oneshot(request("/fast")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
 }

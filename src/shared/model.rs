@@ -85,6 +85,16 @@ pub struct RequestPage {
     pub more: bool,
 }
 
+/// Close codes of the live stream: why the server ended a connection.
+pub mod close_code {
+    /// The client fell behind: reconnect and resume with `since`.
+    pub const FELL_BEHIND: u16 = 4000;
+    /// The user opened too many sockets; this one, the oldest, gave way.
+    pub const REPLACED: u16 = 4001;
+    /// The session ended (logout, idle time, lifetime).
+    pub const SESSION_ENDED: u16 = 4002;
+}
+
 /// The frames of the live stream at `GET /api/ws`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]

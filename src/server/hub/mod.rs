@@ -9,7 +9,7 @@ pub mod postgres;
 pub use memory::InProcessHub;
 pub use postgres::PostgresHub;
 
-use crate::shared::model::LiveEvent;
+use crate::shared::model::{LiveEvent, close_code};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -65,11 +65,11 @@ pub trait EventHub: Send + Sync + 'static {
 #[repr(u16)]
 pub enum Closed {
     /// It fell behind: reconnect and resume with `since`.
-    FellBehind = 4000,
+    FellBehind = close_code::FELL_BEHIND,
     /// The user opened more sockets than allowed; this was the oldest.
-    Replaced = 4001,
+    Replaced = close_code::REPLACED,
     /// Its session ended (logout, idle time, lifetime).
-    SessionEnded = 4002,
+    SessionEnded = close_code::SESSION_ENDED,
 }
 
 /// Open sockets allowed per user (per instance); an extra one closes the oldest.
@@ -85,8 +85,8 @@ impl Subscription {
     /// Why the hub ended this connection, once `frames` has ended.
     pub fn closed(&self) -> Closed {
         match self.reason.load(std::sync::atomic::Ordering::Acquire) {
-            4001 => Closed::Replaced,
-            4002 => Closed::SessionEnded,
+            close_code::REPLACED => Closed::Replaced,
+            close_code::SESSION_ENDED => Closed::SessionEnded,
             _ => Closed::FellBehind,
         }
     }
