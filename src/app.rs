@@ -10,9 +10,25 @@ use crate::pages::{
 };
 use crate::shared::PRODUCT_NAME;
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Link, Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
+
+/// `public/favicon.svg`, inline: one request fewer on the first load.
+const FAVICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='8' fill='%230b6e74'/%3E%3Cpath d='M13 7h6v6h6v6h-6v6h-6v-6H7v-6h6z' fill='%23fff'/%3E%3C/svg%3E";
+
+/// The stylesheet's URL, content-hashed when the build hashes names. (A
+/// plain `<link>` of the shell: the client hydrates only the body.)
+fn stylesheet_href(options: &LeptosOptions) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        crate::server::http::assets::stylesheet_href(options).to_string()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
+    }
+}
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -24,6 +40,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
+                <link rel="stylesheet" id="leptos" href=stylesheet_href(&options)/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -38,8 +55,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/meeting-requests.css"/>
-        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
+        <Link rel="icon" type_="image/svg+xml" href=FAVICON/>
         <Meta name="description" content="Ask health researchers for a meeting and follow their answer live."/>
         <Title text=PRODUCT_NAME/>
         <Router>

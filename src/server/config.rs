@@ -280,5 +280,6 @@ mod tests {
         assert_eq!(cargo.output_name, runtime.output_name);
         assert_eq!(cargo.site_root, runtime.site_root);
         assert_eq!(cargo.site_pkg_dir, runtime.site_pkg_dir);
+        assert_eq!(cargo.hash_files, runtime.hash_files);
     }
 }

@@ -20,6 +20,7 @@ use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
+use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -193,8 +194,17 @@ fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(App);
     let context_state = state.clone();
+    let pkg_dir = format!(
+        "{}/{}",
+        leptos_options.site_root, leptos_options.site_pkg_dir
+    );
+    let pkg_path = format!("/{}", leptos_options.site_pkg_dir);
     let router = Router::new()
         .merge(http::api_routes())
+        .nest(
+            &pkg_path,
+            http::assets::pkg_router(&pkg_dir, leptos_options.hash_files),
+        )
         .leptos_routes_with_context(
             &state,
             routes,
@@ -221,7 +231,9 @@ fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state);
-    security::with_security_headers(router, tls)
+    // Pages and JSON answers are compressed on the fly, as the browser
+    // accepts; `pkg/` files come precompressed (and are left alone here).
+    security::with_security_headers(router, tls).layer(CompressionLayer::new())
 }
 
 #[cfg(test)]

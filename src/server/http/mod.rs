@@ -1,6 +1,7 @@
 //! The JSON API under `/api`, the live stream at `/api/ws`, `/healthz`, and
 //! the middleware every request passes through.
 
+pub mod assets;
 pub mod auth;
 pub mod extract;
 pub mod health;
