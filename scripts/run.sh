@@ -7,4 +7,4 @@ scripts/setup.sh
 source scripts/env.sh
 export APP_DEMO="${APP_DEMO:-true}"
 export DATABASE_URL="${DATABASE_URL:-sqlite://data/meetings.db?mode=rwc}"
-exec cargo leptos serve --release "$@"
+exec cargo leptos serve --release --precompress "$@"

@@ -33,6 +33,11 @@ if [ "${1:-}" != "e2e" ]; then
   TEST_POSTGRES_URL=$(scripts/test-postgres.sh) cargo test --features ssr --test api
 fi
 
+if [ "${1:-}" != "e2e" ]; then
+  step "release WebAssembly size (wasm-opt -Oz, brotli)"
+  scripts/wasm-size.sh
+fi
+
 step "end-to-end tests (cargo leptos end-to-end, Playwright + Chromium)"
 e2e_dir=$(mktemp -d)
 trap 'rm -rf "$e2e_dir"' EXIT

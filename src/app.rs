@@ -30,6 +30,19 @@ fn stylesheet_href(options: &LeptosOptions) -> String {
     }
 }
 
+/// See `server::http::assets::hydration_script`.
+fn hydration_script(options: &LeptosOptions) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        crate::server::http::assets::hydration_script(options)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = options;
+        String::new()
+    }
+}
+
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::server::http::security::set_page_policy();
@@ -41,7 +54,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
                 <link rel="stylesheet" id="leptos" href=stylesheet_href(&options)/>
-                <HydrationScripts options/>
+                <script type="module" nonce=leptos::nonce::use_nonce()>{hydration_script(&options)}</script>
                 <MetaTags/>
             </head>
             <body>

@@ -16,9 +16,9 @@ test("linked assets are compressed, content-hashed and cached for a year", async
     expect(page.headers()["cache-control"]).toBe("no-store");
     const html = await page.text();
 
-    // The stylesheet, and the JS and wasm the hydration script loads (preloaded).
+    // The stylesheet, and the JS and wasm the hydration script loads.
     const linked = new Set<string>();
-    for (const m of html.matchAll(/<link[^>]+href="(\/pkg\/[^"]+)"/g)) linked.add(m[1]);
+    for (const m of html.matchAll(/"(\/pkg\/[^"]+)"/g)) linked.add(m[1]);
     const kinds = [...linked].map((u) => u.split(".").pop());
     expect(new Set(kinds), `${path} links its css, js and wasm`).toEqual(new Set(["css", "js", "wasm"]));
 

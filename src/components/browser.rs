@@ -98,7 +98,7 @@ impl Zones for BrowserZones {
     }
 
     fn to_utc(&self, _zone: &ZoneName, local: NaiveDateTime) -> Option<DateTime<Utc>> {
-        local_input_instant(&local.format("%Y-%m-%dT%H:%M:%S").to_string())
+        local_input_instant(&crate::domain::time::local_text(local))
     }
 }
 

@@ -3,7 +3,7 @@
 //! time zone database, the browser only its own zone.
 
 use crate::shared::error::ApiError;
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 
 /// How far ahead a meeting may be asked for.
 pub const MAX_DAYS_AHEAD: i64 = 365;
@@ -93,9 +93,8 @@ fn resolve(
             if text.is_empty() {
                 return Err(ApiError::invalid(field, "Choose a preferred date and time."));
             }
-            let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
-                .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
-                .map_err(|_| ApiError::invalid(field, "Choose a valid date and time."))?;
+            let naive = parse_local(text)
+                .ok_or_else(|| ApiError::invalid(field, "Choose a valid date and time."))?;
             zones.to_utc(zone, naive).ok_or_else(|| {
                 ApiError::invalid(
                     field,
@@ -104,6 +103,41 @@ fn resolve(
             })
         }
     }
+}
+
+/// `YYYY-MM-DDTHH:MM`, or with `:SS`, as a `datetime-local` input gives it.
+/// (Written out rather than with chrono's format strings, whose parser and
+/// formatter the WebAssembly would otherwise carry.)
+pub fn parse_local(text: &str) -> Option<NaiveDateTime> {
+    fn number(part: &str, len: usize) -> Option<u32> {
+        (part.len() == len && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse().ok())
+            .flatten()
+    }
+    let (date, time) = text.split_once('T')?;
+    let mut date = date.split('-');
+    let (year, month, day) = (date.next()?, date.next()?, date.next()?);
+    let mut time = time.split(':');
+    let (hour, minute, second) = (time.next()?, time.next()?, time.next().unwrap_or("00"));
+    if date.next().is_some() || time.next().is_some() {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(number(year, 4)? as i32, number(month, 2)?, number(day, 2)?)?
+        .and_hms_opt(number(hour, 2)?, number(minute, 2)?, number(second, 2)?)
+}
+
+/// The inverse of `parse_local`, with seconds.
+pub fn local_text(at: NaiveDateTime) -> String {
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 /// In the future, and at most a year ahead.
@@ -129,6 +163,29 @@ fn check_ahead(
 
 #[cfg(test)]
 pub(crate) mod tests {
+    #[test]
+    fn local_input_is_read_as_a_datetime_local_value() {
+        let t = parse_local("2026-03-29T14:05").unwrap();
+        assert_eq!(local_text(t), "2026-03-29T14:05:00");
+        assert_eq!(
+            local_text(parse_local("2026-03-29T14:05:09").unwrap()),
+            "2026-03-29T14:05:09"
+        );
+        for bad in [
+            "",
+            "2026-03-29",
+            "2026-3-29T14:05",
+            "2026-02-30T10:00",
+            "2026-03-29T24:00",
+            "2026-03-29T14:05:09:01",
+            "+026-03-29T14:05",
+            "2026-03-29 14:05",
+            "2026-03-29T14:5",
+        ] {
+            assert_eq!(parse_local(bad), None, "{bad}");
+        }
+    }
+
     use super::*;
     use chrono::TimeZone;
 

@@ -33,28 +33,59 @@ pub fn pkg_router<S: Clone + Send + Sync + 'static>(dir: &str, hashed_names: boo
         ))
 }
 
-/// `/pkg/<name>.<hash>.css`, the hash read once from the file cargo-leptos
-/// writes beside the server binary (where Leptos reads the JS and wasm ones).
-pub fn stylesheet_href(options: &LeptosOptions) -> &'static str {
-    static HREF: OnceLock<String> = OnceLock::new();
-    HREF.get_or_init(|| {
-        let hash = options
+/// The site's file names, with their content hashes when the build hashes
+/// names: read once from the file cargo-leptos writes beside the server
+/// binary.
+struct Names {
+    css: String,
+    js: String,
+    wasm: String,
+}
+
+fn names(options: &LeptosOptions) -> &'static Names {
+    static NAMES: OnceLock<Names> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let hashes = options
             .hash_files
             .then(|| {
                 let exe = std::env::current_exe().ok()?;
-                let text = std::fs::read_to_string(exe.parent()?.join(&*options.hash_file)).ok()?;
-                text.lines()
-                    .filter_map(|line| line.split_once(':'))
-                    .find(|(kind, _)| kind.trim() == "css")
-                    .map(|(_, hash)| hash.trim().to_string())
+                std::fs::read_to_string(exe.parent()?.join(&*options.hash_file)).ok()
             })
-            .flatten();
-        match hash {
-            Some(hash) => format!(
-                "/{}/{}.{hash}.css",
-                options.site_pkg_dir, options.output_name
-            ),
-            None => format!("/{}/{}.css", options.site_pkg_dir, options.output_name),
+            .flatten()
+            .unwrap_or_default();
+        let name = |kind: &str| {
+            let hash = hashes
+                .lines()
+                .filter_map(|line| line.split_once(':'))
+                .find(|(k, _)| k.trim() == kind)
+                .map(|(_, hash)| hash.trim());
+            let (dir, stem) = (&options.site_pkg_dir, &options.output_name);
+            match hash {
+                Some(hash) => format!("/{dir}/{stem}.{hash}.{kind}"),
+                None => format!("/{dir}/{stem}.{kind}"),
+            }
+        };
+        Names {
+            css: name("css"),
+            js: name("js"),
+            wasm: name("wasm"),
         }
     })
+}
+
+/// The stylesheet's URL.
+pub fn stylesheet_href(options: &LeptosOptions) -> &'static str {
+    &names(options).css
+}
+
+/// The module script that loads the WebAssembly and hydrates the page, once
+/// the browser is idle. Unlike Leptos' `HydrationScripts` it adds no preload
+/// hints: the WebAssembly is fetched after the page has painted, so it never
+/// delays the largest paint (the forms and links work before hydration).
+pub fn hydration_script(options: &LeptosOptions) -> String {
+    let Names { js, wasm, .. } = names(options);
+    format!(
+        "const hydrate = () => import({js:?}).then(m => m.default({{module_or_path: {wasm:?}}}).then(() => m.hydrate()));\
+         if (\"requestIdleCallback\" in window) {{ requestIdleCallback(hydrate, {{timeout: 2000}}); }} else {{ hydrate(); }}"
+    )
 }
