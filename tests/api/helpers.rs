@@ -184,6 +184,25 @@ impl TestApp {
             .expect("create request")
     }
 
+    /// Sends a request from `client` to `expert_id` and cancels it at once
+    /// (two events for the expert); returns the created item.
+    pub async fn send_and_cancel(&self, client: &Client, expert_id: i64, note: &str) -> Value {
+        let created: Value = self
+            .send_request(client, expert_id, note)
+            .await
+            .json()
+            .await
+            .expect("created item");
+        let res = client
+            .put(self.url(&format!("/api/meetings/{}/status", created["id"])))
+            .json(&json!({"status": "cancelled"}))
+            .send()
+            .await
+            .expect("cancel");
+        assert_eq!(res.status(), StatusCode::OK, "cancel");
+        created
+    }
+
     /// A direct connection to the app's database, for checks behind the API.
     pub async fn db(&self) -> sqlx::AnyPool {
         sqlx::any::install_default_drivers();

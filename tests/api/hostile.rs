@@ -92,14 +92,7 @@ async fn a_replay_of_more_than_1000_events_is_a_resync_then_live() {
     let expert = sarah(app, &patients[0]).await;
     futures::future::join_all(patients.iter().map(|p| async {
         for _ in 0..126 {
-            let created: Value = app.send_request(p, expert, "x").await.json().await.unwrap();
-            let res = p
-                .put(app.url(&format!("/api/meetings/{}/status", created["id"])))
-                .json(&json!({"status": "cancelled"}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), StatusCode::OK);
+            app.send_and_cancel(p, expert, "x").await;
         }
     }))
     .await;
@@ -319,18 +312,7 @@ async fn a_patient_may_send_one_researcher_a_bounded_number_of_requests_a_day() 
     let patient = app.patient().await;
     let expert = sarah(&app, &patient).await;
     for _ in 0..2 {
-        let created: Value = app
-            .send_request(&patient, expert, "hello")
-            .await
-            .json()
-            .await
-            .unwrap();
-        patient
-            .put(app.url(&format!("/api/meetings/{}/status", created["id"])))
-            .json(&json!({"status": "cancelled"}))
-            .send()
-            .await
-            .unwrap();
+        app.send_and_cancel(&patient, expert, "hello").await;
     }
     let before = app.count_rows("meeting_requests").await;
     let res = app.send_request(&patient, expert, "third").await;

@@ -252,18 +252,7 @@ async fn a_client_that_does_not_read_does_not_delay_another() {
 
     let started = std::time::Instant::now();
     for i in 0..60 {
-        let created: Value = app
-            .send_request(&patient, sarah, &format!("n{i}"))
-            .await
-            .json()
-            .await
-            .unwrap();
-        patient
-            .put(app.url(&format!("/api/meetings/{}/status", created["id"])))
-            .json(&json!({"status": "cancelled"}))
-            .send()
-            .await
-            .unwrap();
+        app.send_and_cancel(&patient, sarah, &format!("n{i}")).await;
     }
     // Every event reaches the reading client: 60 × (created, cancelled),
     // with pending counts between them.
