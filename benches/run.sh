@@ -24,7 +24,9 @@ fastapi_dir=${PEER_FASTAPI_DIR:-../shared/bench-peer}
 node_dir=${PEER_NODE_DIR:-../shared/bench-peer-node}
 ulimit -n 20000 2>/dev/null || true
 
-cargo build --release --features ssr --bin meeting-requests --bench cycles >&2
+# The server as `cargo leptos build --release` builds it (Cargo.toml sets
+# always-erase-components), so both share their compiled dependencies.
+RUSTFLAGS="--cfg erase_components" cargo build --release --features ssr --bin meeting-requests --bench cycles >&2
 bench=$(ls -t "$CARGO_TARGET_DIR"/release/deps/cycles-* | grep -v '\.d$' | head -1)
 server="$CARGO_TARGET_DIR/release/meeting-requests"
 
