@@ -15,6 +15,14 @@ pub struct SessionRow {
     pub role: Role,
 }
 
+impl SessionRow {
+    /// When the session ends unless used again: `idle` seconds after it was
+    /// last seen, or at its absolute end, whichever comes first.
+    pub fn ends_at(&self, idle: i64) -> i64 {
+        self.expires_at.min(self.last_seen_at + idle)
+    }
+}
+
 pub async fn insert(
     conn: &mut AnyConnection,
     id: &str,

@@ -225,7 +225,7 @@ pub async fn resolve_session(state: &AppState, token: &str) -> AppResult<Option<
         return Ok(None);
     }
     let id = session_id_of(token);
-    let row = match state.sessions.get(&id) {
+    let mut row = match state.sessions.get(&id) {
         Some(row) => row,
         None => {
             let Some(row) = sessions::find(&state.db.pool, &id).await? else {
@@ -237,12 +237,11 @@ pub async fn resolve_session(state: &AppState, token: &str) -> AppResult<Option<
     };
     let now = unix_now();
     let idle = state.config.session_idle_secs;
-    if now >= row.expires_at || now - row.last_seen_at >= idle {
+    if now >= row.ends_at(idle) {
         end_session(state, id).await?;
         return Ok(None);
     }
     // Touch at most every so often: a write per request would be wasted.
-    let mut last_seen = row.last_seen_at;
     if now - row.last_seen_at >= (idle / 30).clamp(1, 60) {
         let touched = id.clone();
         state
@@ -250,12 +249,12 @@ pub async fn resolve_session(state: &AppState, token: &str) -> AppResult<Option<
             .write(move |c| Box::pin(async move { sessions::touch(c, &touched, now).await }))
             .await?;
         state.sessions.touched(&id, now);
-        last_seen = now;
+        row.last_seen_at = now;
     }
     Ok(Some(SessionUser {
+        ends_at: row.ends_at(idle),
         session_id: id,
         user: user_view(row.user_id, row.full_name, row.role, row.email),
-        ends_at: row.expires_at.min(last_seen + idle),
     }))
 }
 
@@ -266,10 +265,7 @@ pub async fn alive_until(state: &AppState, id: &str) -> AppResult<Option<i64>> {
     let now = unix_now();
     let ends_at = sessions::find(&state.db.pool, id)
         .await?
-        .map(|row| {
-            row.expires_at
-                .min(row.last_seen_at + state.config.session_idle_secs)
-        })
+        .map(|row| row.ends_at(state.config.session_idle_secs))
         .filter(|&ends_at| ends_at > now);
     if ends_at.is_none() {
         end_session(state, id.to_string()).await?;
