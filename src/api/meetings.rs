@@ -45,17 +45,23 @@ pub async fn send_request(
     preferred_at: String,
     meeting_type: String,
     time_zone: String,
+    #[server(default)] duration_minutes: Option<String>,
 ) -> Result<MeetingRequestView, ApiError> {
     use crate::domain::{NewMeetingRequest, NewMeetingRequestInput, TimeInput};
     use crate::server::{fns, services::meetings, zones::TzDatabase};
     let session = fns::require_session()?;
     let state = fns::state()?;
+    let duration_minutes = match duration_minutes.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(n) => Some(n.parse::<i64>().unwrap_or(0)),
+    };
     let input = NewMeetingRequestInput {
         expert_id,
         note: message,
         preferred_at: TimeInput::Local(preferred_at),
         meeting_type,
         time_zone,
+        duration_minutes,
     };
     let request = fns::finish(NewMeetingRequest::parse(
         &input,
@@ -67,18 +73,36 @@ pub async fn send_request(
     Ok(item)
 }
 
-/// Accept or decline (researcher), or cancel (patient).
+/// Every move of a request from a dashboard: accept (with how to join),
+/// decline or propose another time (researcher); accept or decline a
+/// proposed time, or cancel (patient); cancel an accepted meeting (either).
+/// `proposed_at` is the wall-clock value of a `datetime-local` input, read in
+/// `time_zone`.
 #[server(prefix = "/fn", endpoint = "answer_request")]
 pub async fn answer_request(
     id: i64,
     status: String,
     #[server(default)] reason: Option<String>,
+    #[server(default)] details: Option<String>,
+    #[server(default)] proposed_at: Option<String>,
+    #[server(default)] time_zone: Option<String>,
 ) -> Result<MeetingRequestView, ApiError> {
-    use crate::domain::StatusChange;
-    use crate::server::{fns, services::meetings};
+    use crate::domain::{StatusChange, StatusChangeInput, TimeInput};
+    use crate::server::{fns, services::meetings, zones::TzDatabase};
     let session = fns::require_session()?;
     let state = fns::state()?;
-    let change = fns::finish(StatusChange::parse(&status, reason.as_deref()))?;
+    let input = StatusChangeInput {
+        status,
+        reason,
+        details,
+        proposed_at: proposed_at.map(TimeInput::Local),
+        time_zone,
+    };
+    let change = fns::finish(StatusChange::parse(
+        &input,
+        &TzDatabase,
+        chrono::Utc::now(),
+    ))?;
     let item = fns::finish(meetings::change_status(&state, &session, id, change).await)?;
     fns::redirect_plain_form_post(&format!(
         "{}?done={}",
@@ -86,4 +110,13 @@ pub async fn answer_request(
         item.status.as_str()
     ));
     Ok(item)
+}
+
+/// The caller's accepted meetings that have not ended, soonest first.
+#[server(prefix = "/fn", endpoint = "upcoming_meetings")]
+pub async fn upcoming_meetings() -> Result<Vec<MeetingRequestView>, ApiError> {
+    use crate::server::{fns, services::meetings};
+    let session = fns::require_session()?;
+    let state = fns::state()?;
+    fns::finish(meetings::upcoming(&state, &session).await)
 }

@@ -6,6 +6,7 @@ use crate::api::meetings::SendRequest;
 use crate::components::browser::{self, BrowserZones};
 use crate::components::form::{Field, FormAlert, FormErrors};
 use crate::domain::text::MESSAGE_MAX_CHARS;
+use crate::domain::time::{DEFAULT_DURATION, DURATIONS};
 use crate::domain::{MeetingType, NewMeetingRequest, NewMeetingRequestInput, Spelled, TimeInput};
 use crate::shared::error::ApiError;
 use crate::shared::model::ExpertView;
@@ -26,6 +27,7 @@ pub fn RequestDialog(
     let preferred_at = RwSignal::new(String::new());
     let meeting_type = RwSignal::new(MeetingType::VideoCall.label().to_string());
     let time_zone = RwSignal::new("UTC".to_string());
+    let duration = RwSignal::new(DEFAULT_DURATION.to_string());
     let local_error = RwSignal::new(None::<ApiError>);
     let message_ref = NodeRef::<leptos::html::Textarea>::new();
 
@@ -61,6 +63,7 @@ pub fn RequestDialog(
             preferred_at: TimeInput::Local(preferred_at.get_untracked()),
             meeting_type: meeting_type.get_untracked(),
             time_zone: time_zone.get_untracked(),
+            duration_minutes: duration.get_untracked().parse().ok(),
         };
         // The very parse the server runs, so most mistakes are explained
         // before anything is sent. The server parses again: it decides.
@@ -77,6 +80,7 @@ pub fn RequestDialog(
                     preferred_at,
                     meeting_type: input.meeting_type,
                     time_zone: input.time_zone,
+                    duration_minutes: Some(duration.get_untracked()),
                 });
             }
         }
@@ -146,6 +150,23 @@ pub fn RequestDialog(
                             {MeetingType::ALL
                                 .iter()
                                 .map(|t| view! { <option value=t.label()>{t.label()}</option> })
+                                .collect_view()}
+                        </select>
+                    </Field>
+                    <Field id="duration_minutes" label="Duration" error=errors.field("duration_minutes")>
+                        <select
+                            prop:value=move || duration.get()
+                            on:change=move |ev| duration.set(event_target_value(&ev))
+                        >
+                            {DURATIONS
+                                .iter()
+                                .map(|d| {
+                                    view! {
+                                        <option value=d.to_string() selected=*d == DEFAULT_DURATION>
+                                            {format!("{d} minutes")}
+                                        </option>
+                                    }
+                                })
                                 .collect_view()}
                         </select>
                     </Field>

@@ -3,7 +3,7 @@
 //! with backoff and resumes with `since`, so nothing is missed.
 
 use crate::components::session::Auth;
-use crate::shared::model::{LiveEvent, MeetingRequestView, MeetingStatus, Role};
+use crate::shared::model::{LiveEvent, MeetingRequestView, MeetingStatus, Party, Role};
 use leptos::prelude::*;
 use std::collections::HashMap;
 
@@ -104,29 +104,17 @@ impl Live {
         }
         match event {
             LiveEvent::Created { request, .. } => {
-                self.notify(
-                    format!("New meeting request from {}", request.counterpart_name()),
-                    Tone::Info,
-                );
+                // The patient's own other tabs learn of it silently.
+                if role == Role::Researcher {
+                    self.notify(
+                        format!("New meeting request from {}", request.counterpart_name()),
+                        Tone::Info,
+                    );
+                }
                 self.upsert(request);
             }
-            LiveEvent::StatusChanged { request, .. } => {
-                let who = request.counterpart_name().to_string();
-                let text = match (role, request.status) {
-                    (Role::Patient, MeetingStatus::Accepted) => Some((
-                        format!("{who} accepted your meeting request"),
-                        Tone::Success,
-                    )),
-                    (Role::Patient, MeetingStatus::Rejected) => Some((
-                        format!("{who} declined your meeting request"),
-                        Tone::Warning,
-                    )),
-                    (Role::Researcher, MeetingStatus::Cancelled) => {
-                        Some((format!("{who} cancelled their meeting request"), Tone::Info))
-                    }
-                    _ => None,
-                };
-                if let Some((text, tone)) = text {
+            LiveEvent::StatusChanged { request, by, .. } => {
+                if let Some((text, tone)) = notice_for(&request, role, by) {
                     self.notify(text, tone);
                 }
                 self.upsert(request);
@@ -285,9 +273,65 @@ pub fn Notices() -> impl IntoView {
 }
 
 /// Whether `newer` may replace `older`: status only moves forward, so a
-/// final status is never undone by a stale pending copy.
+/// later stage is never undone by a stale copy.
 fn supersedes(newer: &MeetingRequestView, older: &MeetingRequestView) -> bool {
-    newer.status.is_final() || !older.status.is_final()
+    newer.status.stage() >= older.status.stage()
+}
+
+/// The in-page notice of a live change, for a viewer of `role`; `None` for
+/// the viewer's own moves (made in another tab).
+pub fn notice_for(
+    request: &MeetingRequestView,
+    role: Role,
+    by: Party,
+) -> Option<(String, Tone)> {
+    let own = match role {
+        Role::Patient => Party::Requester,
+        Role::Researcher => Party::Expert,
+    };
+    if by == own {
+        return None;
+    }
+    let who = request.counterpart_name();
+    let (text, tone) = match (role, request.status) {
+        (Role::Patient, MeetingStatus::Accepted) => {
+            (format!("{who} accepted your meeting request"), Tone::Success)
+        }
+        (Role::Patient, MeetingStatus::Rejected) => {
+            (format!("{who} declined your meeting request"), Tone::Warning)
+        }
+        (Role::Patient, MeetingStatus::Proposed) => {
+            (format!("{who} proposed another time"), Tone::Info)
+        }
+        (Role::Patient, MeetingStatus::Cancelled) => {
+            (format!("{who} cancelled the meeting"), Tone::Warning)
+        }
+        (Role::Patient, MeetingStatus::Expired) => (
+            format!("Your meeting request to {who} expired"),
+            Tone::Warning,
+        ),
+        (Role::Researcher, MeetingStatus::Accepted) => {
+            (format!("{who} accepted the new time"), Tone::Success)
+        }
+        (Role::Researcher, MeetingStatus::Cancelled) => {
+            // A proposal not taken up leaves the time as it was.
+            let declined_proposal = request
+                .proposed_at
+                .as_ref()
+                .is_some_and(|p| *p != request.preferred_at);
+            if declined_proposal {
+                (format!("{who} declined the new time"), Tone::Info)
+            } else {
+                (format!("{who} cancelled their meeting request"), Tone::Info)
+            }
+        }
+        (Role::Researcher, MeetingStatus::Expired) => (
+            format!("The meeting request from {who} expired"),
+            Tone::Info,
+        ),
+        _ => return None,
+    };
+    Some((text, tone))
 }
 
 /// A request list as loaded, with newer versions from `overlay` laid over it
@@ -334,8 +378,69 @@ mod tests {
             meeting_type: MeetingType::VideoCall,
             time_zone: "UTC".into(),
             decision_reason: None,
+            duration_minutes: 30,
+            proposed_at: None,
+            details: None,
             direction: Direction::Received,
         }
+    }
+
+    #[test]
+    fn notices_tell_of_the_other_party_only() {
+        let mut r = item(1, MeetingStatus::Accepted, "2025-01-01T00:00:00Z");
+        r.requester = None;
+        r.expert = Some(PartyView {
+            id: 2,
+            full_name: "Dr. Sarah Smith".into(),
+            role: Role::Researcher,
+        });
+        let text = |r: &MeetingRequestView, role, by| notice_for(r, role, by).map(|(t, _)| t);
+        assert_eq!(
+            text(&r, Role::Patient, Party::Expert).as_deref(),
+            Some("Dr. Sarah Smith accepted your meeting request")
+        );
+        // Your own move (from another tab) is no news.
+        assert_eq!(text(&r, Role::Patient, Party::Requester), None);
+        r.status = MeetingStatus::Proposed;
+        assert_eq!(
+            text(&r, Role::Patient, Party::Expert).as_deref(),
+            Some("Dr. Sarah Smith proposed another time")
+        );
+        r.status = MeetingStatus::Expired;
+        assert_eq!(
+            text(&r, Role::Patient, Party::Server).as_deref(),
+            Some("Your meeting request to Dr. Sarah Smith expired")
+        );
+        let mut r = item(1, MeetingStatus::Cancelled, "2025-01-01T00:00:00Z");
+        assert_eq!(
+            text(&r, Role::Researcher, Party::Requester).as_deref(),
+            Some("John Doe cancelled their meeting request")
+        );
+        r.proposed_at = Some("2030-01-02T10:00:00Z".into());
+        assert_eq!(
+            text(&r, Role::Researcher, Party::Requester).as_deref(),
+            Some("John Doe declined the new time")
+        );
+        r.status = MeetingStatus::Accepted;
+        r.preferred_at = "2030-01-02T10:00:00Z".into();
+        assert_eq!(
+            text(&r, Role::Researcher, Party::Requester).as_deref(),
+            Some("John Doe accepted the new time")
+        );
+    }
+
+    #[test]
+    fn a_later_stage_replaces_an_earlier_one() {
+        let at = "2025-01-01T00:00:00Z";
+        let (pending, accepted, cancelled) = (
+            item(1, MeetingStatus::Pending, at),
+            item(1, MeetingStatus::Accepted, at),
+            item(1, MeetingStatus::Cancelled, at),
+        );
+        assert!(supersedes(&accepted, &pending));
+        assert!(!supersedes(&pending, &accepted));
+        assert!(supersedes(&cancelled, &accepted));
+        assert!(!supersedes(&accepted, &cancelled));
     }
 
     #[test]

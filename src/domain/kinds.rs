@@ -109,24 +109,32 @@ impl MeetingType {
 #[serde(rename_all = "lowercase")]
 pub enum MeetingStatus {
     Pending,
+    /// The expert proposed another time; the requester has not answered.
+    Proposed,
     Accepted,
     Rejected,
     Cancelled,
+    /// Its time passed unanswered.
+    Expired,
 }
 
 impl Spelled for MeetingStatus {
     const ALL: &'static [MeetingStatus] = &[
         MeetingStatus::Pending,
+        MeetingStatus::Proposed,
         MeetingStatus::Accepted,
         MeetingStatus::Rejected,
         MeetingStatus::Cancelled,
+        MeetingStatus::Expired,
     ];
     fn as_str(self) -> &'static str {
         match self {
             MeetingStatus::Pending => "pending",
+            MeetingStatus::Proposed => "proposed",
             MeetingStatus::Accepted => "accepted",
             MeetingStatus::Rejected => "rejected",
             MeetingStatus::Cancelled => "cancelled",
+            MeetingStatus::Expired => "expired",
         }
     }
 }
@@ -150,9 +158,22 @@ impl MeetingStatus {
     pub fn label(self) -> &'static str {
         match self {
             MeetingStatus::Pending => "Pending",
+            MeetingStatus::Proposed => "Proposed",
             MeetingStatus::Accepted => "Accepted",
             MeetingStatus::Rejected => "Declined",
             MeetingStatus::Cancelled => "Cancelled",
+            MeetingStatus::Expired => "Expired",
+        }
+    }
+
+    /// How far along the flow a request is: a later stage always replaces
+    /// an earlier one (a frame that arrives late never undoes a newer one).
+    pub fn stage(self) -> u8 {
+        match self {
+            MeetingStatus::Pending => 0,
+            MeetingStatus::Proposed => 1,
+            MeetingStatus::Accepted => 2,
+            _ => 3,
         }
     }
 
@@ -203,6 +224,7 @@ mod tests {
         check::<MeetingStatus>();
         assert_eq!(Role::parse(" Researcher "), Some(Role::Researcher));
         assert!(!MeetingStatus::Pending.is_final());
-        assert!(MeetingStatus::Accepted.is_final());
+        assert!(!MeetingStatus::Accepted.is_final());
+        assert!(MeetingStatus::Expired.is_final());
     }
 }

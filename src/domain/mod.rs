@@ -15,5 +15,5 @@ pub use account::{Credentials, NewAccount, NewAccountInput};
 pub use kinds::{MeetingStatus, MeetingType, Role, Spelled};
 pub use page::ListQuery;
 pub use request::{NewMeetingRequest, NewMeetingRequestInput};
-pub use status::{Party, StatusChange};
+pub use status::{Party, StatusChange, StatusChangeInput};
 pub use time::{MeetingTime, TimeInput, ZoneName, Zones};

@@ -3,7 +3,7 @@
 
 use super::kinds::MeetingType;
 use super::text::Note;
-use super::time::{MeetingTime, TimeInput, Zones, parse_zone};
+use super::time::{MeetingTime, TimeInput, Zones, parse_duration, parse_zone};
 use crate::shared::error::ApiError;
 use chrono::{DateTime, Utc};
 
@@ -15,6 +15,8 @@ pub struct NewMeetingRequestInput {
     pub preferred_at: TimeInput,
     pub meeting_type: String,
     pub time_zone: String,
+    /// Absent means the default length.
+    pub duration_minutes: Option<i64>,
 }
 
 /// A new request whose every field is valid. (Whether the expert exists and
@@ -25,11 +27,12 @@ pub struct NewMeetingRequest {
     pub note: Note,
     pub preferred: MeetingTime,
     pub meeting_type: MeetingType,
+    pub duration_minutes: u32,
 }
 
 impl NewMeetingRequest {
     /// The first mistake, naming its field: message, time zone, preferred
-    /// time, meeting type.
+    /// time, meeting type, duration.
     pub fn parse(
         input: &NewMeetingRequestInput,
         zones: &impl Zones,
@@ -49,6 +52,7 @@ impl NewMeetingRequest {
             note,
             preferred,
             meeting_type,
+            duration_minutes: parse_duration(input.duration_minutes)?,
         })
     }
 
@@ -81,6 +85,7 @@ mod tests {
             preferred_at: TimeInput::Local("2025-11-05T16:00".into()),
             meeting_type: "video_call".into(),
             time_zone: "Test/Plus_Two".into(),
+            duration_minutes: None,
         }
     }
 
@@ -90,6 +95,7 @@ mod tests {
         let ok = NewMeetingRequest::parse(&input(), &FixedZones, now).unwrap();
         assert_eq!(ok.note.as_str(), "Hi");
         assert_eq!(ok.meeting_type, MeetingType::VideoCall);
+        assert_eq!(ok.duration_minutes, 30);
         assert_eq!(
             ok.preferred.at,
             Utc.with_ymd_and_hms(2025, 11, 5, 14, 0, 0).unwrap()
@@ -114,6 +120,10 @@ mod tests {
         assert_eq!(
             field(|i| i.meeting_type = "Pigeon".into()).as_deref(),
             Some("meeting_type")
+        );
+        assert_eq!(
+            field(|i| i.duration_minutes = Some(20)).as_deref(),
+            Some("duration_minutes")
         );
         // Several mistakes: the message is named first.
         assert_eq!(

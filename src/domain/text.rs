@@ -6,6 +6,7 @@ use crate::shared::error::ApiError;
 
 pub const MESSAGE_MAX_CHARS: usize = 2000;
 pub const REASON_MAX_CHARS: usize = 500;
+pub const DETAILS_MAX_CHARS: usize = 500;
 pub const PASSWORD_MIN_CHARS: usize = 8;
 pub const PASSWORD_MAX_CHARS: usize = 128;
 pub const NAME_MAX_CHARS: usize = 100;
@@ -134,6 +135,11 @@ text_value!(
     /// An optional reason given with a decision.
     Reason
 );
+text_value!(
+    /// How to join an accepted meeting: a video link, an address, a phone
+    /// arrangement.
+    Details
+);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Email, ApiError> {
@@ -251,10 +257,36 @@ impl Reason {
     }
 }
 
+impl Details {
+    /// Blank or absent means none given.
+    pub fn parse(raw: Option<&str>) -> Result<Option<Details>, ApiError> {
+        Ok(clean(
+            "details",
+            raw.unwrap_or(""),
+            DETAILS_MAX_CHARS,
+            Lines::Many,
+            |_| format!("How to join can have at most {DETAILS_MAX_CHARS} characters."),
+        )?
+        .map(Details))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::shared::error::ErrorCode;
+
+    #[test]
+    fn details_keep_their_lines_and_are_bounded() {
+        let d = Details::parse(Some(" Room 4\r\nBuilding B ")).unwrap().unwrap();
+        assert_eq!(d.as_str(), "Room 4\nBuilding B");
+        assert_eq!(Details::parse(Some("  ")), Ok(None));
+        assert_eq!(Details::parse(None), Ok(None));
+        let err = Details::parse(Some(&"x".repeat(501))).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("details"));
+        let err = Details::parse(Some("join\u{202E}here")).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("details"));
+    }
 
     #[test]
     fn email_is_trimmed_and_lowercased() {

@@ -140,6 +140,50 @@ pub fn local_text(at: NaiveDateTime) -> String {
     )
 }
 
+/// The lengths a meeting may have, in minutes (SPEC 11).
+pub const DURATIONS: [u32; 4] = [15, 30, 45, 60];
+pub const DEFAULT_DURATION: u32 = 30;
+
+/// `duration_minutes`: one of `DURATIONS`; absent means the default.
+pub fn parse_duration(raw: Option<i64>) -> Result<u32, ApiError> {
+    match raw {
+        None => Ok(DEFAULT_DURATION),
+        Some(n) => DURATIONS
+            .iter()
+            .copied()
+            .find(|d| i64::from(*d) == n)
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "duration_minutes",
+                    "A meeting lasts 15, 30, 45 or 60 minutes.",
+                )
+            }),
+    }
+}
+
+/// A stored instant (`2025-11-05T14:00:00Z`, as the server writes them).
+pub fn parse_stored(text: &str) -> Option<NaiveDateTime> {
+    parse_local(text.strip_suffix('Z').unwrap_or(text))
+}
+
+/// When a meeting that starts at the stored instant `start` ends.
+pub fn meeting_end(start: &str, minutes: u32) -> Option<NaiveDateTime> {
+    Some(parse_stored(start)? + Duration::minutes(i64::from(minutes)))
+}
+
+/// Whether two meetings (stored start, length in minutes) share any minute.
+/// Back to back is not an overlap.
+pub fn overlaps(a: &str, a_minutes: u32, b: &str, b_minutes: u32) -> bool {
+    match (parse_stored(a), parse_stored(b)) {
+        (Some(a_start), Some(b_start)) => {
+            let a_end = a_start + Duration::minutes(i64::from(a_minutes));
+            let b_end = b_start + Duration::minutes(i64::from(b_minutes));
+            a_start < b_end && b_start < a_end
+        }
+        _ => false,
+    }
+}
+
 /// In the future, and at most a year ahead.
 fn check_ahead(
     field: &'static str,
@@ -208,6 +252,28 @@ pub(crate) mod tests {
 
     fn zone() -> ZoneName {
         parse_zone("Test/Plus_Two", &FixedZones).unwrap()
+    }
+
+    #[test]
+    fn durations_and_overlaps() {
+        assert_eq!(parse_duration(None), Ok(30));
+        assert_eq!(parse_duration(Some(45)), Ok(45));
+        for bad in [0, 10, 90, -30] {
+            let err = parse_duration(Some(bad)).unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("duration_minutes"));
+        }
+        let at = "2026-01-05T14:00:00Z";
+        assert!(overlaps(at, 30, "2026-01-05T14:15:00Z", 15));
+        assert!(overlaps(at, 60, "2026-01-05T13:30:00Z", 45));
+        assert!(overlaps("2026-01-05T13:30:00Z", 45, at, 60));
+        // Back to back, either way round.
+        assert!(!overlaps(at, 30, "2026-01-05T14:30:00Z", 30));
+        assert!(!overlaps(at, 30, "2026-01-05T13:30:00Z", 30));
+        assert!(!overlaps(at, 30, "garbage", 30));
+        assert_eq!(
+            meeting_end(at, 45).map(local_text).as_deref(),
+            Some("2026-01-05T14:45:00")
+        );
     }
 
     #[test]

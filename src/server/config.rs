@@ -37,6 +37,8 @@ pub struct Config {
     pub requests_per_pair_per_day: u32,
     /// Open WebSockets this instance accepts; past it the upgrade answers 503.
     pub max_sockets: usize,
+    /// How often the server looks for requests whose time passed unanswered.
+    pub expiry_sweep_secs: i64,
     pub leptos: LeptosOptions,
 }
 
@@ -187,7 +189,13 @@ impl Config {
             get("APP_SESSION_MAX_SECS"),
             12 * 3600,
         )?;
+        let expiry_sweep_secs = parse_secs(
+            "APP_EXPIRY_SWEEP_SECS",
+            get("APP_EXPIRY_SWEEP_SECS"),
+            30,
+        )?;
         Ok(Config {
+            expiry_sweep_secs,
             database_url,
             env,
             demo,

@@ -1,6 +1,7 @@
 //! Everything only the server compiles: configuration, database, services,
 //! HTTP and WebSocket handlers.
 
+pub mod calendar;
 pub mod config;
 pub mod db;
 pub mod demo;

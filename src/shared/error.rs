@@ -11,6 +11,8 @@ pub enum ErrorCode {
     Forbidden,
     NotFound,
     Conflict,
+    /// 409: the meeting would overlap another accepted meeting of the expert.
+    Overlap,
     PayloadTooLarge,
     UnsupportedMediaType,
     RateLimited,

@@ -1,7 +1,7 @@
 //! The wire format: what the JSON API and the live stream send, compiled for
 //! both builds so that it is defined once.
 
-pub use crate::domain::{MeetingStatus, MeetingType, Role};
+pub use crate::domain::{MeetingStatus, MeetingType, Party, Role};
 use serde::{Deserialize, Serialize};
 
 /// `user` of the HTTP API: never carries the password hash.
@@ -63,6 +63,12 @@ pub struct MeetingRequestView {
     pub meeting_type: MeetingType,
     pub time_zone: String,
     pub decision_reason: Option<String>,
+    /// 15, 30, 45 or 60.
+    pub duration_minutes: u32,
+    /// The other time the expert proposed, if they did.
+    pub proposed_at: Option<String>,
+    /// How to join; null unless the meeting is accepted.
+    pub details: Option<String>,
     #[serde(rename = "type")]
     pub direction: Direction,
 }
@@ -108,6 +114,8 @@ pub enum LiveEvent {
     StatusChanged {
         event_id: i64,
         request: MeetingRequestView,
+        /// Who made the change: `requester`, `expert` or `server`.
+        by: Party,
     },
     #[serde(rename = "pending_count")]
     PendingCount { count: i64 },

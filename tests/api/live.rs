@@ -124,6 +124,12 @@ async fn the_expert_gets_created_and_counts_the_patient_gets_answers() {
         assert_eq!(next(ws).await, json!({"type": "pending_count", "count": 1}));
     }
     quiet(&mut james_ws).await;
+    // The patient's own connections (other tabs) hear of it too, with the
+    // item as the patient sees it.
+    let frame = next(&mut patient_ws).await;
+    assert_eq!(frame["type"], "meeting_request.created");
+    assert_eq!(frame["request"]["type"], "sent");
+    assert_eq!(frame["request"]["expert"]["full_name"], "Dr. Sarah Smith");
     quiet(&mut patient_ws).await;
 
     let researcher = app.client_with_cookie(&researcher_cookie);
@@ -139,10 +145,15 @@ async fn the_expert_gets_created_and_counts_the_patient_gets_answers() {
     assert_eq!(frame["request"]["status"], "accepted");
     assert_eq!(frame["request"]["type"], "sent");
     assert_eq!(frame["request"]["expert"]["full_name"], "Dr. Sarah Smith");
-    assert_eq!(
-        next(&mut sarah_ws).await,
-        json!({"type": "pending_count", "count": 0})
-    );
+    assert_eq!(frame["by"], "expert");
+    // The researcher's own tabs hear of their answer, then the count.
+    for ws in [&mut sarah_ws, &mut sarah_tab2] {
+        let frame = next(ws).await;
+        assert_eq!(frame["type"], "meeting_request.status_changed");
+        assert_eq!(frame["request"]["status"], "accepted");
+        assert_eq!(frame["request"]["type"], "received");
+        assert_eq!(next(ws).await, json!({"type": "pending_count", "count": 0}));
+    }
     quiet(&mut james_ws).await;
 
     // A cancellation goes to the expert.
@@ -154,6 +165,7 @@ async fn the_expert_gets_created_and_counts_the_patient_gets_answers() {
         .unwrap();
     assert_eq!(next(&mut sarah_ws).await["type"], "meeting_request.created");
     assert_eq!(next(&mut sarah_ws).await["count"], 1);
+    assert_eq!(next(&mut patient_ws).await["type"], "meeting_request.created");
     patient
         .put(app.url(&format!("/api/meetings/{}/status", second["id"])))
         .json(&json!({"status": "cancelled"}))
@@ -163,7 +175,10 @@ async fn the_expert_gets_created_and_counts_the_patient_gets_answers() {
     let frame = next(&mut sarah_ws).await;
     assert_eq!(frame["type"], "meeting_request.status_changed");
     assert_eq!(frame["request"]["status"], "cancelled");
+    assert_eq!(frame["by"], "requester");
     assert_eq!(next(&mut sarah_ws).await["count"], 0);
+    let frame = next(&mut patient_ws).await;
+    assert_eq!(frame["request"]["status"], "cancelled");
     quiet(&mut patient_ws).await;
 }
 

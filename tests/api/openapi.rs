@@ -4,7 +4,7 @@ use crate::helpers::spawn_app;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-/// The JSON API of SPEC 6 and 7, plus the description itself and `/healthz`.
+/// The JSON API of SPEC 6, 7 and 11, plus the description itself and `/healthz`.
 const API: &[(&str, &str)] = &[
     ("post", "/api/auth/register"),
     ("post", "/api/auth/login"),
@@ -14,6 +14,7 @@ const API: &[(&str, &str)] = &[
     ("get", "/api/meetings/"),
     ("post", "/api/meetings/"),
     ("put", "/api/meetings/{id}/status"),
+    ("get", "/api/meetings/{id}/calendar.ics"),
     ("get", "/api/ws"),
     ("get", "/api/openapi.json"),
     ("get", "/healthz"),

@@ -76,6 +76,14 @@ impl JsonBody {
         }
     }
 
+    /// A whole number that may be absent or null.
+    pub fn optional_integer(&self, field: &'static str) -> Result<Option<i64>, ApiError> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => self.integer(field).map(Some),
+        }
+    }
+
     /// A required whole number.
     pub fn integer(&self, field: &'static str) -> Result<i64, ApiError> {
         self.required(field)?

@@ -4,7 +4,8 @@
 use super::extract::{JsonBody, RequireUser};
 use super::openapi::{ApiErrors, NewRequestBody, StatusBody};
 use crate::domain::{
-    ListQuery, NewMeetingRequest, NewMeetingRequestInput, StatusChange, TimeInput,
+    ListQuery, NewMeetingRequest, NewMeetingRequestInput, StatusChange, StatusChangeInput,
+    TimeInput,
 };
 use crate::server::error::AppError;
 use crate::server::services::{accounts, meetings};
@@ -14,7 +15,7 @@ use crate::shared::error::ApiError;
 use crate::shared::model::{ExpertView, MeetingRequestView};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -75,13 +76,16 @@ pub async fn create(
         preferred_at: TimeInput::Rfc3339(body.text("preferred_at")?),
         meeting_type: body.text("meeting_type")?,
         time_zone: body.text("time_zone")?,
+        duration_minutes: body.optional_integer("duration_minutes")?,
     };
     let request = NewMeetingRequest::parse(&input, &TzDatabase, chrono::Utc::now())?;
     let item = meetings::create(&state, &user, request).await?;
     Ok((StatusCode::CREATED, Json(item)).into_response())
 }
 
-/// Accept or decline (the researcher), or cancel (the patient).
+/// Accept, decline or propose another time (the researcher); accept or
+/// decline a proposed time, or cancel (the patient); cancel an accepted
+/// meeting (either).
 #[utoipa::path(put, path = "/meetings/{id}/status", tag = "meetings",
     params(("id" = i64, Path, description = "The request's id")),
     request_body = StatusBody,
@@ -92,14 +96,45 @@ pub async fn change_status(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Response, AppError> {
-    // An id that is not a number names no request: 404, like any unknown id.
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::not_found("No such meeting request."))?;
-    let change = StatusChange::parse(
-        &body.text("status")?,
-        body.optional_text("reason")?.as_deref(),
-    )?;
+    let id = request_id(&id)?;
+    let input = StatusChangeInput {
+        status: body.text("status")?,
+        reason: body.optional_text("reason")?,
+        details: body.optional_text("details")?,
+        proposed_at: body.optional_text("proposed_at")?.map(TimeInput::Rfc3339),
+        time_zone: None,
+    };
+    let change = StatusChange::parse(&input, &TzDatabase, chrono::Utc::now())?;
     let item = meetings::change_status(&state, &user, id, change).await?;
     Ok(Json(item).into_response())
+}
+
+/// An id that is not a number names no request: 404, like any unknown id.
+fn request_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::not_found("No such meeting request."))
+}
+
+/// An accepted meeting as a calendar file (RFC 5545), for either party.
+#[utoipa::path(get, path = "/meetings/{id}/calendar.ics", tag = "meetings",
+    params(("id" = i64, Path, description = "The request's id")),
+    responses((status = 200, description = "One `VEVENT`", content_type = "text/calendar", body = String), ApiErrors))]
+pub async fn calendar(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = request_id(&id)?;
+    let ics = meetings::calendar(&state, &user, id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"meeting-{id}.ics\""),
+            ),
+        ],
+        ics,
+    )
+        .into_response())
 }

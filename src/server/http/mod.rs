@@ -34,6 +34,7 @@ pub fn api_routes() -> Router<AppState> {
         .routes(routes!(meetings::experts))
         .routes(routes!(meetings::list, meetings::create))
         .routes(routes!(meetings::change_status))
+        .routes(routes!(meetings::calendar))
         .routes(routes!(ws::upgrade))
         .routes(routes!(openapi::openapi_json))
         // SPEC 6: the trailing slash of `/api/meetings/` is optional. This

@@ -62,16 +62,24 @@ pub struct NewRequestBody {
     meeting_type: crate::domain::MeetingType,
     /// An IANA time zone name, such as `Europe/Paris`.
     time_zone: String,
+    /// 15, 30, 45 or 60 (default 30).
+    duration_minutes: Option<u32>,
 }
 
 /// `PUT /api/meetings/{id}/status`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct StatusBody {
-    /// `accepted`, `rejected` (or `declined`) or `cancelled`.
+    /// `accepted`, `rejected` (or `declined`), `proposed` or `cancelled`.
     status: String,
     #[schema(max_length = 500)]
     reason: Option<String>,
+    /// With `accepted`: how to join (at most 500 characters).
+    #[schema(max_length = 500)]
+    details: Option<String>,
+    /// With `proposed` (required): the other time, RFC 3339 with an offset.
+    #[schema(format = DateTime)]
+    proposed_at: Option<String>,
 }
 
 /// `{"user": ...}`.

@@ -1,7 +1,7 @@
 //! Work the server does on its own, beside requests: each job is a task
-//! started with the server and stopped with it. (Release 2's expiry sweep and
-//! outbox sender belong here.)
+//! started with the server and stopped with it.
 
+mod expiry;
 mod sweep;
 
 use super::state::AppState;
@@ -12,7 +12,10 @@ pub struct Jobs(Vec<JoinHandle<()>>);
 
 impl Jobs {
     pub fn start(state: &AppState) -> Jobs {
-        Jobs(vec![tokio::spawn(sweep::run(state.clone()))])
+        Jobs(vec![
+            tokio::spawn(sweep::run(state.clone())),
+            tokio::spawn(expiry::run(state.clone())),
+        ])
     }
 
     pub fn stop(self) {

@@ -19,13 +19,17 @@ pub struct RequestRow {
     pub meeting_type: MeetingType,
     pub time_zone: String,
     pub decision_reason: Option<String>,
+    pub duration_minutes: i64,
+    pub proposed_at: Option<String>,
+    pub details: Option<String>,
 }
 
 /// One event of the log joined with its request, for replay.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct EventRow {
     pub event_id: i64,
-    pub actor_id: i64,
+    /// `None` when the server made the move (expiry).
+    pub actor_id: Option<i64>,
     pub from_status: Option<MeetingStatus>,
     pub to_status: MeetingStatus,
     pub reason: Option<String>,
@@ -36,7 +40,8 @@ pub struct EventRow {
 
 const SELECT_REQUEST: &str = "SELECT r.id, r.requester_id, p.full_name AS requester_name, \
      r.expert_id, x.full_name AS expert_name, r.message, r.status, r.created_at, r.updated_at, \
-     r.preferred_at, r.meeting_type, r.time_zone, r.decision_reason \
+     r.preferred_at, r.meeting_type, r.time_zone, r.decision_reason, r.duration_minutes, \
+     r.proposed_at, r.details \
      FROM meeting_requests r \
      JOIN users p ON p.id = r.requester_id \
      JOIN users x ON x.id = r.expert_id";
@@ -62,6 +67,7 @@ pub struct NewRequest {
     pub preferred_at: String,
     pub meeting_type: MeetingType,
     pub time_zone: String,
+    pub duration_minutes: u32,
 }
 
 impl NewRequest {
@@ -81,6 +87,9 @@ impl NewRequest {
             meeting_type: self.meeting_type,
             time_zone: self.time_zone,
             decision_reason: None,
+            duration_minutes: i64::from(self.duration_minutes),
+            proposed_at: None,
+            details: None,
         }
     }
 }
@@ -111,8 +120,9 @@ pub async fn insert(conn: &mut AnyConnection, new: &NewRequest) -> Result<(i64, 
     serialize_event_writers(conn).await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO meeting_requests \
-         (requester_id, expert_id, message, status, created_at, updated_at, preferred_at, meeting_type, time_zone) \
-         VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8) RETURNING id",
+         (requester_id, expert_id, message, status, created_at, updated_at, preferred_at, meeting_type, \
+          time_zone, duration_minutes) \
+         VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9) RETURNING id",
     )
     .bind(new.requester_id)
     .bind(new.expert_id)
@@ -122,12 +132,13 @@ pub async fn insert(conn: &mut AnyConnection, new: &NewRequest) -> Result<(i64, 
     .bind(&new.preferred_at)
     .bind(new.meeting_type)
     .bind(&new.time_zone)
+    .bind(i64::from(new.duration_minutes))
     .fetch_one(&mut *conn)
     .await?;
     let event_id = insert_event(
         conn,
         id,
-        new.requester_id,
+        Some(new.requester_id),
         None,
         MeetingStatus::Pending,
         None,
@@ -154,7 +165,7 @@ async fn serialize_event_writers(conn: &mut AnyConnection) -> Result<(), sqlx::E
 async fn insert_event(
     conn: &mut AnyConnection,
     request_id: i64,
-    actor_id: i64,
+    actor_id: Option<i64>,
     from: Option<MeetingStatus>,
     to: MeetingStatus,
     reason: Option<&str>,
@@ -186,35 +197,63 @@ async fn insert_event(
 /// One move of the status flow.
 pub struct StatusMove {
     pub id: i64,
-    pub actor_id: i64,
+    /// `None` for the server's own moves.
+    pub actor_id: Option<i64>,
     pub from: MeetingStatus,
     pub to: MeetingStatus,
     pub reason: Option<String>,
     pub at: String,
+    /// A new meeting time (the proposed one, once accepted).
+    pub preferred_at: Option<String>,
+    /// The time proposed (with `proposed`).
+    pub proposed_at: Option<String>,
+    /// How to join (with `accepted`); the column is cleared otherwise.
+    pub details: Option<String>,
+    /// With `accepted`: the meeting that must not overlap another accepted
+    /// meeting of the same expert (expert id, start, minutes).
+    pub guard: Option<(i64, String, u32)>,
+}
+
+/// How a move ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Moved {
+    /// Done: the event's id.
+    Done(i64),
+    /// The request had moved meanwhile; nothing was written.
+    Stale,
+    /// The expert has another accepted meeting at that time (its start).
+    Overlap(String),
 }
 
 /// Moves a request from `from` to `to` if, and only if, it is still at
 /// `from`: one conditional update, so of two racing moves exactly one wins.
-/// Returns the event id, or `None` when the request had moved meanwhile.
-pub async fn apply_move(
-    conn: &mut AnyConnection,
-    m: &StatusMove,
-) -> Result<Option<i64>, sqlx::Error> {
+/// An acceptance first looks for an overlapping accepted meeting of the same
+/// expert, in the same transaction and behind the same lock as the update,
+/// so of two racing overlapping acceptances one wins.
+pub async fn apply_move(conn: &mut AnyConnection, m: &StatusMove) -> Result<Moved, sqlx::Error> {
     serialize_event_writers(conn).await?;
+    if let Some((expert_id, start, minutes)) = &m.guard
+        && let Some(other) = overlapping(conn, *expert_id, m.id, start, *minutes).await?
+    {
+        return Ok(Moved::Overlap(other));
+    }
     let updated = sqlx::query(
-        "UPDATE meeting_requests SET status = $1, updated_at = $2, decision_reason = $3 \
-         WHERE id = $4 AND status = $5",
+        "UPDATE meeting_requests SET status = $1, updated_at = $2, decision_reason = $3, \
+         preferred_at = COALESCE($4, preferred_at), proposed_at = COALESCE($5, proposed_at), \
+         details = $6 WHERE id = $7 AND status = $8",
     )
     .bind(m.to)
     .bind(&m.at)
     .bind(&m.reason)
+    .bind(&m.preferred_at)
+    .bind(&m.proposed_at)
+    .bind(&m.details)
     .bind(m.id)
     .bind(m.from)
     .execute(&mut *conn)
     .await?;
     if updated.rows_affected() != 1 {
-        // Nothing was written: the request had moved meanwhile.
-        return Ok(None);
+        return Ok(Moved::Stale);
     }
     let event_id = insert_event(
         conn,
@@ -226,7 +265,91 @@ pub async fn apply_move(
         &m.at,
     )
     .await?;
-    Ok(Some(event_id))
+    Ok(Moved::Done(event_id))
+}
+
+/// The start of an accepted meeting of `expert_id` (other than `id`) that
+/// shares a minute with `minutes` from `start`, if any.
+async fn overlapping(
+    conn: &mut AnyConnection,
+    expert_id: i64,
+    id: i64,
+    start: &str,
+    minutes: u32,
+) -> Result<Option<String>, sqlx::Error> {
+    let Some(begin) = crate::domain::time::parse_stored(start) else {
+        return Ok(None);
+    };
+    // Only meetings starting less than the longest length before, and
+    // before the end, can overlap.
+    let longest = chrono::Duration::minutes(i64::from(crate::domain::time::DURATIONS[3]));
+    let text = |t: chrono::NaiveDateTime| crate::server::db::time_text(t.and_utc());
+    let end = begin + chrono::Duration::minutes(i64::from(minutes));
+    let near: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT preferred_at, duration_minutes FROM meeting_requests \
+         WHERE expert_id = $1 AND status = $2 AND id <> $3 AND preferred_at > $4 AND preferred_at < $5 \
+         ORDER BY preferred_at",
+    )
+    .bind(expert_id)
+    .bind(MeetingStatus::Accepted)
+    .bind(id)
+    .bind(text(begin - longest))
+    .bind(text(end))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(near
+        .into_iter()
+        .find(|(at, len)| {
+            crate::domain::time::overlaps(start, minutes, at, u32::try_from(*len).unwrap_or(0))
+        })
+        .map(|(at, _)| at))
+}
+
+/// Open requests (pending, or with a proposed time) whose time has passed
+/// by `now`, oldest first, at most `limit`.
+pub async fn due_to_expire(
+    pool: &AnyPool,
+    now: &str,
+    limit: i64,
+) -> Result<Vec<RequestRow>, sqlx::Error> {
+    let sql = format!(
+        "{SELECT_REQUEST} WHERE (r.status = $1 AND r.preferred_at <= $2) \
+         OR (r.status = $3 AND r.proposed_at <= $2) ORDER BY r.id LIMIT $4"
+    );
+    sqlx::query_as(&sql)
+        .bind(MeetingStatus::Pending)
+        .bind(now)
+        .bind(MeetingStatus::Proposed)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+}
+
+/// Accepted meetings of `user_id` (either party) starting after `after`,
+/// soonest first, at most `limit`.
+pub async fn accepted_from(
+    pool: &AnyPool,
+    user_id: i64,
+    as_expert: bool,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<RequestRow>, sqlx::Error> {
+    let party = if as_expert {
+        "r.expert_id"
+    } else {
+        "r.requester_id"
+    };
+    let sql = format!(
+        "{SELECT_REQUEST} WHERE {party} = $1 AND r.status = $2 AND r.preferred_at > $3 \
+         ORDER BY r.preferred_at, r.id LIMIT $4"
+    );
+    sqlx::query_as(&sql)
+        .bind(user_id)
+        .bind(MeetingStatus::Accepted)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
 }
 
 pub async fn find(pool: &AnyPool, id: i64) -> Result<Option<RequestRow>, sqlx::Error> {

@@ -5,15 +5,17 @@
 
 use crate::domain::request::MESSAGE_TIME_FORMAT;
 use crate::domain::status::{self, Refusal};
-use crate::domain::{ListQuery, NewMeetingRequest, Party, Role, StatusChange};
+use crate::domain::time::{DEFAULT_DURATION, DURATIONS, meeting_end};
+use crate::domain::{ListQuery, MeetingStatus, NewMeetingRequest, Party, Role, StatusChange};
 use crate::server::db::{now_text, time_text};
 use crate::server::error::{AppError, AppResult};
-use crate::server::repo::meetings::{EventRow, RequestRow};
+use crate::server::calendar as ics;
+use crate::server::repo::meetings::{EventRow, Moved, RequestRow};
 use crate::server::repo::{self, meetings, users};
 use crate::server::services::accounts::{SessionUser, require_role};
 use crate::server::state::AppState;
 use crate::server::zones::TzDatabase;
-use crate::shared::error::ApiError;
+use crate::shared::error::{ApiError, ErrorCode};
 use crate::shared::model::{Direction, LiveEvent, MeetingRequestView, PartyView};
 
 /// The request as `viewer_id` sees it: the other party, and whether they sent
@@ -37,6 +39,12 @@ pub fn view_for(row: &RequestRow, viewer_id: i64) -> MeetingRequestView {
         meeting_type: row.meeting_type,
         time_zone: row.time_zone.clone(),
         decision_reason: row.decision_reason.clone(),
+        duration_minutes: u32::try_from(row.duration_minutes).unwrap_or(DEFAULT_DURATION),
+        proposed_at: row.proposed_at.clone(),
+        // How to join only while the meeting stands.
+        details: (row.status == MeetingStatus::Accepted)
+            .then(|| row.details.clone())
+            .flatten(),
         direction: if as_expert {
             Direction::Received
         } else {
@@ -60,13 +68,12 @@ fn party_of(row: &RequestRow, user_id: i64) -> Option<Party> {
     }
 }
 
-/// Who hears of an event: a creation goes to the expert, a change of status
-/// to the party who did not make it.
-fn recipient_of(row: &RequestRow, created: bool, actor_id: i64) -> i64 {
-    if created || actor_id == row.requester_id {
-        row.expert_id
-    } else {
-        row.requester_id
+/// Who made a move, from the actor of its event.
+fn mover(row: &RequestRow, actor_id: Option<i64>) -> Party {
+    match actor_id {
+        None => Party::Server,
+        Some(id) if id == row.requester_id => Party::Requester,
+        Some(_) => Party::Expert,
     }
 }
 
@@ -109,6 +116,7 @@ pub async fn create(
         preferred_at: time_text(preferred.at),
         meeting_type: request.meeting_type,
         time_zone: preferred.zone.as_str().to_string(),
+        duration_minutes: request.duration_minutes,
     };
     let limit = state.config.requests_per_pair_per_day;
     let day_ago = time_text(chrono::Utc::now() - chrono::Duration::days(1));
@@ -135,7 +143,7 @@ pub async fn create(
     tracing::info!(request_id = id, event_id, "meeting request created");
     // The row as stored, without reading it back.
     let row = new.into_row(id, actor.user.full_name.clone(), expert.full_name);
-    publish(state, &row, event_id, true, actor.user.id).await?;
+    publish(state, &row, event_id, None).await?;
     Ok(view_for(&row, actor.user.id))
 }
 
@@ -209,71 +217,200 @@ pub async fn change_status(
     // Someone else's request answers exactly as one that does not exist.
     let party = party_of(&row, actor.user.id).ok_or_else(not_found)?;
     status::authorize(party, row.status, change.to).map_err(ApiError::from)?;
-    let (event_id, at) = apply(state, &row, actor, &change).await?;
-    // The row as it now stands, without reading it back.
-    let row = RequestRow {
-        status: change.to,
-        updated_at: Some(at),
-        decision_reason: change.reason.map(|r| r.into_inner()),
-        ..row
-    };
-    publish(state, &row, event_id, false, actor.user.id).await?;
+    if row.status == MeetingStatus::Accepted && row.preferred_at <= now_text() {
+        return Err(ApiError::conflict(
+            "This meeting has already started: it can no longer be cancelled.",
+        )
+        .into());
+    }
+    let step = move_for(&row, Some(actor.user.id), &change);
+    let row = apply(state, row, step).await?;
     Ok(view_for(&row, actor.user.id))
 }
 
-/// The conditional update and its event. Of two racing moves one wins; the
-/// other learns where the request went. Returns the event id and the time
-/// of the move.
-async fn apply(
-    state: &AppState,
-    row: &RequestRow,
-    actor: &SessionUser,
-    change: &StatusChange,
-) -> AppResult<(i64, String)> {
-    let at = now_text();
-    let step = meetings::StatusMove {
+/// The move that `change` makes of `row`.
+fn move_for(row: &RequestRow, actor_id: Option<i64>, change: &StatusChange) -> meetings::StatusMove {
+    // Accepting a proposal takes the proposed time.
+    let preferred_at = (row.status == MeetingStatus::Proposed
+        && change.to == MeetingStatus::Accepted)
+        .then(|| row.proposed_at.clone())
+        .flatten();
+    let start = preferred_at.clone().unwrap_or_else(|| row.preferred_at.clone());
+    let minutes = u32::try_from(row.duration_minutes).unwrap_or(DEFAULT_DURATION);
+    meetings::StatusMove {
         id: row.id,
-        actor_id: actor.user.id,
+        actor_id,
         from: row.status,
         to: change.to,
         reason: change.reason.as_ref().map(|r| r.to_string()),
-        at: at.clone(),
-    };
+        at: now_text(),
+        preferred_at,
+        proposed_at: change.proposed_at.map(time_text),
+        details: change.details.as_ref().map(|d| d.to_string()),
+        guard: (change.to == MeetingStatus::Accepted).then_some((row.expert_id, start, minutes)),
+    }
+}
+
+/// The conditional update and its event, then the news to both parties. Of
+/// two racing moves one wins; the other learns where the request went.
+/// Returns the row as it now stands (without reading it back).
+async fn apply(
+    state: &AppState,
+    row: RequestRow,
+    step: meetings::StatusMove,
+) -> AppResult<RequestRow> {
     let moved = state
         .db
-        .write(move |c| Box::pin(async move { meetings::apply_move(c, &step).await }))
+        .write(move |c| {
+            Box::pin(async move {
+                let moved = meetings::apply_move(c, &step).await?;
+                Ok((moved, step))
+            })
+        })
         .await?;
     match moved {
-        Some(event_id) => {
+        (Moved::Done(event_id), step) => {
             tracing::info!(
                 request_id = row.id,
                 event_id,
-                to = change.to.as_str(),
+                to = step.to.as_str(),
                 "meeting request status changed"
             );
-            Ok((event_id, at))
+            let row = RequestRow {
+                status: step.to,
+                updated_at: Some(step.at),
+                decision_reason: step.reason,
+                preferred_at: step.preferred_at.unwrap_or(row.preferred_at),
+                proposed_at: step.proposed_at.or(row.proposed_at),
+                details: step.details,
+                ..row
+            };
+            publish(state, &row, event_id, step.actor_id).await?;
+            Ok(row)
         }
-        None => {
+        (Moved::Stale, _) => {
             let now = load(state, row.id).await?.status;
             Err(ApiError::from(Refusal::AlreadyMoved { now }).into())
+        }
+        (Moved::Overlap(other), _) => Err(overlap(&other).into()),
+    }
+}
+
+/// 409 `overlap`, naming the other meeting's time (in UTC: the expert's
+/// zone is not known to the server).
+fn overlap(other_start: &str) -> ApiError {
+    let when = chrono::DateTime::parse_from_rfc3339(other_start)
+        .map(|t| format!("{} UTC", t.format(MESSAGE_TIME_FORMAT)))
+        .unwrap_or_else(|_| other_start.to_string());
+    ApiError {
+        code: ErrorCode::Overlap,
+        ..ApiError::conflict(format!(
+            "This meeting would overlap another accepted meeting, on {when}."
+        ))
+    }
+}
+
+/// Expires the open requests whose time has passed (SPEC 11). Safe on every
+/// instance at once: each expiry is a conditional update, so a request
+/// expires once, with one event. Returns how many this call expired.
+pub async fn expire_due(state: &AppState) -> AppResult<usize> {
+    const BATCH: i64 = 200;
+    let mut expired = 0;
+    loop {
+        let due = meetings::due_to_expire(&state.db.pool, &now_text(), BATCH).await?;
+        let full = due.len() as i64 == BATCH;
+        let mut moved_any = false;
+        for row in due {
+            let change = StatusChange::simple(MeetingStatus::Expired, None);
+            let step = move_for(&row, None, &change);
+            match apply(state, row, step).await {
+                Ok(_) => {
+                    expired += 1;
+                    moved_any = true;
+                }
+                // Another instance (or the other party) was first.
+                Err(AppError::Api(e)) if e.code == ErrorCode::Conflict => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if !full || !moved_any {
+            return Ok(expired);
         }
     }
 }
 
-/// Tells the other party (and the expert's pending count) after commit. A
-/// hub that reads the event log (several instances) learns of it there.
+/// The caller's accepted meetings that have not ended, soonest first.
+pub async fn upcoming(state: &AppState, actor: &SessionUser) -> AppResult<Vec<MeetingRequestView>> {
+    const AT_MOST: i64 = 100;
+    let now = chrono::Utc::now();
+    // A meeting that started less than the longest length ago may still run.
+    let longest = chrono::Duration::minutes(i64::from(DURATIONS[3]));
+    let rows = meetings::accepted_from(
+        &state.db.pool,
+        actor.user.id,
+        actor.user.role == Role::Researcher,
+        &time_text(now - longest),
+        AT_MOST,
+    )
+    .await?;
+    let now = time_text(now);
+    Ok(rows
+        .iter()
+        .filter(|r| {
+            meeting_end(&r.preferred_at, u32::try_from(r.duration_minutes).unwrap_or(0))
+                .is_some_and(|end| time_text(end.and_utc()) > now)
+        })
+        .map(|r| view_for(r, actor.user.id))
+        .collect())
+}
+
+/// The calendar file of an accepted meeting, for either party (404
+/// otherwise, as for a request that does not exist).
+pub async fn calendar(state: &AppState, actor: &SessionUser, id: i64) -> AppResult<String> {
+    let row = meetings::find(&state.db.pool, id)
+        .await?
+        .filter(|r| party_of(r, actor.user.id).is_some())
+        .filter(|r| r.status == MeetingStatus::Accepted)
+        .ok_or_else(|| ApiError::not_found("No such accepted meeting."))?;
+    let start = chrono::DateTime::parse_from_rfc3339(&row.preferred_at)
+        .map_err(|_| AppError::internal(format!("request {id} has an unreadable time")))?
+        .with_timezone(&chrono::Utc);
+    let stamp = row.updated_at.as_deref().unwrap_or(&row.created_at);
+    let stamp = chrono::DateTime::parse_from_rfc3339(stamp)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or(start);
+    Ok(ics::Event {
+        uid: format!("meeting-request-{}@meeting-requests", row.id),
+        stamp,
+        start,
+        minutes: u32::try_from(row.duration_minutes).unwrap_or(DEFAULT_DURATION),
+        summary: format!(
+            "{} with {} and {}",
+            row.meeting_type.label(),
+            row.expert_name,
+            row.requester_name
+        ),
+        description: row.details.clone().unwrap_or_default(),
+    }
+    .to_ics())
+}
+
+/// Tells both parties after commit (the actor's other tabs too), and the
+/// expert their pending count. A hub that reads the event log (several
+/// instances) learns of it there.
 async fn publish(
     state: &AppState,
     row: &RequestRow,
     event_id: i64,
-    created: bool,
-    actor_id: i64,
+    actor_id: Option<i64>,
 ) -> AppResult<()> {
     if state.hub.reads_log() {
         return Ok(());
     }
-    let (to, event) = frame_for(row, event_id, created, actor_id);
-    state.hub.publish(to, &event);
+    let created = row.status == MeetingStatus::Pending && row.updated_at.is_none();
+    for (to, event) in frames_for(row, event_id, created, actor_id) {
+        state.hub.publish(to, &event);
+    }
     let count = pending_count(state, row.expert_id).await?;
     state
         .hub
@@ -281,22 +418,33 @@ async fn publish(
     Ok(())
 }
 
-/// The frame of an event about `row` (as it stood right after the event),
-/// and who it is for.
-fn frame_for(row: &RequestRow, event_id: i64, created: bool, actor_id: i64) -> (i64, LiveEvent) {
-    let to = recipient_of(row, created, actor_id);
-    let request = view_for(row, to);
-    let frame = if created {
-        LiveEvent::Created { event_id, request }
-    } else {
-        LiveEvent::StatusChanged { event_id, request }
-    };
-    (to, frame)
+/// The frames of an event about `row` (as it stood right after the event):
+/// one for each party, with the request as that party sees it.
+fn frames_for(
+    row: &RequestRow,
+    event_id: i64,
+    created: bool,
+    actor_id: Option<i64>,
+) -> [(i64, LiveEvent); 2] {
+    let by = mover(row, actor_id);
+    [row.expert_id, row.requester_id].map(|to| {
+        let request = view_for(row, to);
+        let frame = if created {
+            LiveEvent::Created { event_id, request }
+        } else {
+            LiveEvent::StatusChanged {
+                event_id,
+                request,
+                by,
+            }
+        };
+        (to, frame)
+    })
 }
 
-/// An event of the log as a frame for its recipient, with the request as it
+/// An event of the log as frames for both parties, with the request as it
 /// was right after that event.
-fn event_frame(e: EventRow) -> (i64, LiveEvent) {
+fn event_frames(e: EventRow) -> [(i64, LiveEvent); 2] {
     let created = e.from_status.is_none();
     let row = RequestRow {
         status: e.to_status,
@@ -304,7 +452,7 @@ fn event_frame(e: EventRow) -> (i64, LiveEvent) {
         updated_at: (!created).then_some(e.event_at),
         ..e.request
     };
-    frame_for(&row, e.event_id, created, e.actor_id)
+    frames_for(&row, e.event_id, created, e.actor_id)
 }
 
 /// Events read from the log at a time.
@@ -324,10 +472,12 @@ pub async fn events_since(state: &AppState, user_id: i64, since: i64) -> AppResu
         let done = (rows.len() as i64) < EVENT_BATCH;
         for e in rows {
             cursor = e.event_id;
-            let (to, frame) = event_frame(e);
-            if to == user_id {
-                out.push(frame);
-            }
+            out.extend(
+                event_frames(e)
+                    .into_iter()
+                    .filter(|(to, _)| *to == user_id)
+                    .map(|(_, frame)| frame),
+            );
         }
         if out.len() > MAX_REPLAY {
             return Ok(vec![LiveEvent::Resync]);
@@ -360,7 +510,7 @@ pub async fn frames_after(state: &AppState, since: i64) -> AppResult<FrameBatch>
         if !experts.contains(&e.request.expert_id) {
             experts.push(e.request.expert_id);
         }
-        frames.push(event_frame(e));
+        frames.extend(event_frames(e));
     }
     for expert_id in experts {
         let count = pending_count(state, expert_id).await?;
