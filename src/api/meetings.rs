@@ -98,11 +98,7 @@ pub async fn answer_request(
         proposed_at: proposed_at.map(TimeInput::Local),
         time_zone,
     };
-    let change = fns::finish(StatusChange::parse(
-        &input,
-        &TzDatabase,
-        chrono::Utc::now(),
-    ))?;
+    let change = fns::finish(StatusChange::parse(&input, &TzDatabase, chrono::Utc::now()))?;
     let item = fns::finish(meetings::change_status(&state, &session, id, change).await)?;
     fns::redirect_plain_form_post(&format!(
         "{}?done={}",

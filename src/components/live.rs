@@ -280,11 +280,7 @@ fn supersedes(newer: &MeetingRequestView, older: &MeetingRequestView) -> bool {
 
 /// The in-page notice of a live change, for a viewer of `role`; `None` for
 /// the viewer's own moves (made in another tab).
-pub fn notice_for(
-    request: &MeetingRequestView,
-    role: Role,
-    by: Party,
-) -> Option<(String, Tone)> {
+pub fn notice_for(request: &MeetingRequestView, role: Role, by: Party) -> Option<(String, Tone)> {
     let own = match role {
         Role::Patient => Party::Requester,
         Role::Researcher => Party::Expert,
@@ -294,12 +290,14 @@ pub fn notice_for(
     }
     let who = request.counterpart_name();
     let (text, tone) = match (role, request.status) {
-        (Role::Patient, MeetingStatus::Accepted) => {
-            (format!("{who} accepted your meeting request"), Tone::Success)
-        }
-        (Role::Patient, MeetingStatus::Rejected) => {
-            (format!("{who} declined your meeting request"), Tone::Warning)
-        }
+        (Role::Patient, MeetingStatus::Accepted) => (
+            format!("{who} accepted your meeting request"),
+            Tone::Success,
+        ),
+        (Role::Patient, MeetingStatus::Rejected) => (
+            format!("{who} declined your meeting request"),
+            Tone::Warning,
+        ),
         (Role::Patient, MeetingStatus::Proposed) => {
             (format!("{who} proposed another time"), Tone::Info)
         }

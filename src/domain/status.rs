@@ -90,9 +90,9 @@ pub fn offers(party: Party, from: MeetingStatus, to: MeetingStatus) -> bool {
 impl From<Refusal> for ApiError {
     fn from(refusal: Refusal) -> ApiError {
         match refusal {
-            Refusal::NotYours { by: Party::Requester } => {
-                ApiError::forbidden("Only the researcher a request was sent to can answer it.")
-            }
+            Refusal::NotYours {
+                by: Party::Requester,
+            } => ApiError::forbidden("Only the researcher a request was sent to can answer it."),
             Refusal::NotYours { .. } => ApiError::forbidden(
                 "Only the patient who sent a request can cancel it or answer a proposed time.",
             ),
@@ -274,7 +274,10 @@ mod tests {
         assert!(e.message.contains("proposed"), "{}", e.message);
     }
 
-    fn parse(status: &str, f: impl FnOnce(&mut StatusChangeInput)) -> Result<StatusChange, ApiError> {
+    fn parse(
+        status: &str,
+        f: impl FnOnce(&mut StatusChangeInput),
+    ) -> Result<StatusChange, ApiError> {
         let now = Utc.with_ymd_and_hms(2025, 11, 2, 12, 0, 0).unwrap();
         let mut input = StatusChangeInput {
             status: status.into(),
@@ -303,7 +306,10 @@ mod tests {
 
     #[test]
     fn details_go_with_accepting_and_a_time_with_proposing() {
-        let change = parse("accepted", |i| i.details = Some(" https://meet.example/x ".into())).unwrap();
+        let change = parse("accepted", |i| {
+            i.details = Some(" https://meet.example/x ".into())
+        })
+        .unwrap();
         assert_eq!(change.details.unwrap().as_str(), "https://meet.example/x");
         // Details mean nothing with another status.
         let change = parse("rejected", |i| i.details = Some("x".into())).unwrap();

@@ -278,7 +278,9 @@ mod tests {
 
     #[test]
     fn details_keep_their_lines_and_are_bounded() {
-        let d = Details::parse(Some(" Room 4\r\nBuilding B ")).unwrap().unwrap();
+        let d = Details::parse(Some(" Room 4\r\nBuilding B "))
+            .unwrap()
+            .unwrap();
         assert_eq!(d.as_str(), "Room 4\nBuilding B");
         assert_eq!(Details::parse(Some("  ")), Ok(None));
         assert_eq!(Details::parse(None), Ok(None));

@@ -107,12 +107,11 @@ mod tests {
 
     #[test]
     fn text_is_escaped() {
-        assert_eq!(
-            escape("a,b;c\\d\r\ne\nf"),
-            "a\\,b\\;c\\\\d\\ne\\nf"
-        );
+        assert_eq!(escape("a,b;c\\d\r\ne\nf"), "a\\,b\\;c\\\\d\\ne\\nf");
         let ics = event("Join: https://meet.example/x, room 4;\nbring notes").to_ics();
-        assert!(ics.contains("DESCRIPTION:Join: https://meet.example/x\\, room 4\\;\\nbring notes\r\n"));
+        assert!(
+            ics.contains("DESCRIPTION:Join: https://meet.example/x\\, room 4\\;\\nbring notes\r\n")
+        );
     }
 
     #[test]

@@ -189,11 +189,8 @@ impl Config {
             get("APP_SESSION_MAX_SECS"),
             12 * 3600,
         )?;
-        let expiry_sweep_secs = parse_secs(
-            "APP_EXPIRY_SWEEP_SECS",
-            get("APP_EXPIRY_SWEEP_SECS"),
-            30,
-        )?;
+        let expiry_sweep_secs =
+            parse_secs("APP_EXPIRY_SWEEP_SECS", get("APP_EXPIRY_SWEEP_SECS"), 30)?;
         Ok(Config {
             expiry_sweep_secs,
             database_url,

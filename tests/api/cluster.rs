@@ -4,7 +4,7 @@
 //! PostgreSQL pass); on SQLite, which serves one instance, they skip.
 
 use crate::helpers::{TestApp, fresh_shared_database, spawn_instance};
-use crate::live::{Socket, connect, next};
+use crate::live::{Socket, connect, next, next_of};
 use futures::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -26,16 +26,6 @@ async fn researcher_on(app: &TestApp) -> (String, Socket, Value) {
     let mut socket = connect(app, Some(&cookie), "", None).await.unwrap();
     let opening = next(&mut socket).await;
     (cookie, socket, opening)
-}
-
-/// The next frame of `kind`, skipping the others (pending counts interleave).
-async fn next_of(socket: &mut Socket, kind: &str) -> Value {
-    loop {
-        let frame = next(socket).await;
-        if frame["type"] == kind {
-            return frame;
-        }
-    }
 }
 
 async fn create(app: &TestApp, patient: &reqwest::Client, expert: i64, note: &str) -> i64 {

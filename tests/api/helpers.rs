@@ -40,8 +40,13 @@ pub async fn fresh_shared_database() -> Option<String> {
 
 /// One more instance of the app on an existing database.
 pub async fn spawn_instance(database_url: &str) -> TestApp {
+    spawn_instance_with(database_url, &[]).await
+}
+
+/// One more instance of the app on an existing database, with settings.
+pub async fn spawn_instance_with(database_url: &str, vars: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    start(database_url.to_string(), &[], dir).await
+    start(database_url.to_string(), vars, dir).await
 }
 
 async fn start(database_url: String, vars: &[(&str, &str)], dir: tempfile::TempDir) -> TestApp {

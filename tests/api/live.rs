@@ -44,6 +44,16 @@ pub async fn next(socket: &mut Socket) -> Value {
     }
 }
 
+/// The next frame of `kind`, skipping the others (pending counts interleave).
+pub async fn next_of(socket: &mut Socket, kind: &str) -> Value {
+    loop {
+        let frame = next(socket).await;
+        if frame["type"] == kind {
+            return frame;
+        }
+    }
+}
+
 /// Asserts that nothing arrives for a moment.
 async fn quiet(socket: &mut Socket) {
     match tokio::time::timeout(Duration::from_millis(400), socket.next()).await {
@@ -165,7 +175,10 @@ async fn the_expert_gets_created_and_counts_the_patient_gets_answers() {
         .unwrap();
     assert_eq!(next(&mut sarah_ws).await["type"], "meeting_request.created");
     assert_eq!(next(&mut sarah_ws).await["count"], 1);
-    assert_eq!(next(&mut patient_ws).await["type"], "meeting_request.created");
+    assert_eq!(
+        next(&mut patient_ws).await["type"],
+        "meeting_request.created"
+    );
     patient
         .put(app.url(&format!("/api/meetings/{}/status", second["id"])))
         .json(&json!({"status": "cancelled"}))

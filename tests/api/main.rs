@@ -1,6 +1,7 @@
 //! Integration tests: each starts the real application on a random port
 //! against a fresh SQLite database and talks HTTP and WebSocket to it.
 
+mod after_yes;
 mod auth;
 mod cluster;
 mod helpers;

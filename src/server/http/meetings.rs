@@ -128,7 +128,10 @@ pub async fn calendar(
     let ics = meetings::calendar(&state, &user, id).await?;
     Ok((
         [
-            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_string(),
+            ),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"meeting-{id}.ics\""),

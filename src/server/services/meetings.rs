@@ -7,9 +7,9 @@ use crate::domain::request::MESSAGE_TIME_FORMAT;
 use crate::domain::status::{self, Refusal};
 use crate::domain::time::{DEFAULT_DURATION, DURATIONS, meeting_end};
 use crate::domain::{ListQuery, MeetingStatus, NewMeetingRequest, Party, Role, StatusChange};
+use crate::server::calendar as ics;
 use crate::server::db::{now_text, time_text};
 use crate::server::error::{AppError, AppResult};
-use crate::server::calendar as ics;
 use crate::server::repo::meetings::{EventRow, Moved, RequestRow};
 use crate::server::repo::{self, meetings, users};
 use crate::server::services::accounts::{SessionUser, require_role};
@@ -229,13 +229,19 @@ pub async fn change_status(
 }
 
 /// The move that `change` makes of `row`.
-fn move_for(row: &RequestRow, actor_id: Option<i64>, change: &StatusChange) -> meetings::StatusMove {
+fn move_for(
+    row: &RequestRow,
+    actor_id: Option<i64>,
+    change: &StatusChange,
+) -> meetings::StatusMove {
     // Accepting a proposal takes the proposed time.
     let preferred_at = (row.status == MeetingStatus::Proposed
         && change.to == MeetingStatus::Accepted)
         .then(|| row.proposed_at.clone())
         .flatten();
-    let start = preferred_at.clone().unwrap_or_else(|| row.preferred_at.clone());
+    let start = preferred_at
+        .clone()
+        .unwrap_or_else(|| row.preferred_at.clone());
     let minutes = u32::try_from(row.duration_minutes).unwrap_or(DEFAULT_DURATION);
     meetings::StatusMove {
         id: row.id,
@@ -357,8 +363,11 @@ pub async fn upcoming(state: &AppState, actor: &SessionUser) -> AppResult<Vec<Me
     Ok(rows
         .iter()
         .filter(|r| {
-            meeting_end(&r.preferred_at, u32::try_from(r.duration_minutes).unwrap_or(0))
-                .is_some_and(|end| time_text(end.and_utc()) > now)
+            meeting_end(
+                &r.preferred_at,
+                u32::try_from(r.duration_minutes).unwrap_or(0),
+            )
+            .is_some_and(|end| time_text(end.and_utc()) > now)
         })
         .map(|r| view_for(r, actor.user.id))
         .collect())
