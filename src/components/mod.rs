@@ -6,6 +6,7 @@ pub mod dialog;
 pub mod form;
 pub mod guard;
 pub mod live;
+pub mod meetings;
 pub mod nav;
 pub mod session;
 pub mod widgets;

@@ -44,9 +44,13 @@ pub fn RequestSummary(request: MeetingRequestView) -> impl IntoView {
             <StatusBadge status=request.status/>
         </div>
         <p class="meta">
-            "Preferred time " <LocalTime at=request.preferred_at.clone()/> " · "
-            {request.meeting_type.label()}
+            "Preferred time " <LocalTime at=request.preferred_at.clone()/>
+            {format!(" · {} · {} minutes", request.meeting_type.label(), request.duration_minutes)}
         </p>
+        {(request.status == MeetingStatus::Proposed)
+            .then_some(request.proposed_at.clone())
+            .flatten()
+            .map(|at| view! { <p class="meta proposed">"Proposed time " <LocalTime at/></p> })}
     }
 }
 

@@ -1,16 +1,21 @@
 use crate::api::meetings::AnswerRequest;
 use crate::components::board::{Board, PagedList, ShowMore};
 use crate::components::guard::RequireRole;
+use crate::components::meetings::{OverlapNote, Upcoming, UpcomingMeetings, browser_zone};
 use crate::components::widgets::{Banner, DecisionReason, LocalTime, RequestSummary, StatusBadge};
+use crate::domain::text::DETAILS_MAX_CHARS;
 use crate::shared::model::{MeetingRequestView, MeetingStatus, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 fn confirmation_for(status: MeetingStatus, name: &str) -> String {
     let name = if name.is_empty() { "The patient" } else { name };
     match status {
         MeetingStatus::Accepted => format!("Meeting request accepted. {name} has been notified."),
         MeetingStatus::Rejected => format!("Meeting request declined. {name} has been notified."),
+        MeetingStatus::Proposed => format!("New time proposed. {name} has been notified."),
+        MeetingStatus::Cancelled => format!("Meeting cancelled. {name} has been notified."),
         _ => "Meeting request updated.".to_string(),
     }
 }
@@ -26,6 +31,7 @@ fn Board(name: String) -> impl IntoView {
     let live = board.live;
     let answer = board.answer;
     let banner = board.banner;
+    let upcoming = Upcoming::load();
     let pending_list = PagedList::new(Some(MeetingStatus::Pending), "pending_before");
     let all_list = PagedList::new(None, "before");
     let pending_shown = move || {
@@ -80,6 +86,7 @@ fn Board(name: String) -> impl IntoView {
                 <p class="lead">{format!("Welcome, {name}.")}</p>
             </div>
             {move || banner.get().map(|(text, error)| view! { <Banner text error/> })}
+            <UpcomingMeetings upcoming answer/>
             <Suspense fallback=|| view! { <p class="loading">"Loading your requests…"</p> }>
                 {move || {
                     let (pending, all) = (pending_shown(), all_list.items());
@@ -104,7 +111,7 @@ fn Board(name: String) -> impl IntoView {
                                             <ul class="request-list">
                                                 {pending
                                                     .into_iter()
-                                                    .map(|r| view! { <PendingCard request=r answer/> })
+                                                    .map(|r| view! { <PendingCard request=r answer upcoming/> })
                                                     .collect_view()}
                                             </ul>
                                         }
@@ -140,21 +147,44 @@ fn Board(name: String) -> impl IntoView {
 }
 
 #[component]
-fn PendingCard(request: MeetingRequestView, answer: ServerAction<AnswerRequest>) -> impl IntoView {
+fn PendingCard(
+    request: MeetingRequestView,
+    answer: ServerAction<AnswerRequest>,
+    upcoming: Upcoming,
+) -> impl IntoView {
     let id = request.id;
     let reason_id = format!("reason-{id}");
+    let details_id = format!("details-{id}");
+    let proposed_id = format!("proposed-{id}");
+    let propose_reason_id = format!("propose-reason-{id}");
+    // Open when the URL asks (`?propose=ID`: the link without WebAssembly).
+    let asked = use_query_map().with_untracked(|q| q.get("propose")) == Some(id.to_string());
+    let proposing = RwSignal::new(asked);
+    let zone = browser_zone();
     view! {
         <li class="card request">
             <div class="request-head">
                 <h3>{request.counterpart_name().to_string()}</h3>
                 <StatusBadge status=request.status/>
             </div>
-            <p class="meta">"Received " <LocalTime at=request.created_at.clone()/></p>
+            <p class="meta">
+                "Received " <LocalTime at=request.created_at.clone()/>
+                {format!(" · {} minutes", request.duration_minutes)}
+            </p>
+            <OverlapNote upcoming request=request.clone()/>
             <p class="message">{request.message.clone()}</p>
             <div class="request-actions">
-                <ActionForm action=answer>
+                <ActionForm action=answer attr:class="accept-form">
                     <input type="hidden" name="id" value=id/>
                     <input type="hidden" name="status" value="accepted"/>
+                    <label for=details_id.clone()>"How to join"</label>
+                    <textarea
+                        id=details_id
+                        name="details"
+                        rows="2"
+                        maxlength=DETAILS_MAX_CHARS
+                        placeholder="A video link, an address or a phone number (optional)"
+                    ></textarea>
                     <button type="submit" class="button">"Accept"</button>
                 </ActionForm>
                 <ActionForm action=answer attr:class="decline-form">
@@ -165,6 +195,57 @@ fn PendingCard(request: MeetingRequestView, answer: ServerAction<AnswerRequest>)
                     <button type="submit" class="button danger">"Decline"</button>
                 </ActionForm>
             </div>
+            <p class="propose-toggle">
+                <a
+                    href=format!("?propose={id}")
+                    role="button"
+                    class="button secondary small"
+                    aria-expanded=move || proposing.get().to_string()
+                    on:click=move |ev| {
+                        ev.prevent_default();
+                        proposing.update(|open| *open = !*open);
+                    }
+                >
+                    "Propose another time"
+                </a>
+            </p>
+            {move || {
+                let (proposed_id, propose_reason_id) = (
+                    proposed_id.clone(),
+                    propose_reason_id.clone(),
+                );
+                proposing
+                    .get()
+                    .then(move || {
+                        view! {
+                            <ActionForm action=answer attr:class="propose-form">
+                                <input type="hidden" name="id" value=id/>
+                                <input type="hidden" name="status" value="proposed"/>
+                                <input type="hidden" name="time_zone" value=move || zone.get()/>
+                                <div class="field">
+                                    <label for=proposed_id.clone()>"New date and time"</label>
+                                    <input
+                                        id=proposed_id.clone()
+                                        type="datetime-local"
+                                        name="proposed_at"
+                                        required
+                                    />
+                                    <p class="hint">{move || format!("In your time zone: {}", zone.get())}</p>
+                                </div>
+                                <div class="field">
+                                    <label for=propose_reason_id.clone()>"Reason"</label>
+                                    <input
+                                        id=propose_reason_id.clone()
+                                        name="reason"
+                                        maxlength="500"
+                                        placeholder="Optional"
+                                    />
+                                </div>
+                                <button type="submit" class="button">"Send proposal"</button>
+                            </ActionForm>
+                        }
+                    })
+            }}
         </li>
     }
 }

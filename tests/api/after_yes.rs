@@ -716,7 +716,7 @@ async fn with_two_instances_a_request_expires_once() {
         let item = request_at(&a, &patient, p.sarah, &day_at(2 + n, "09:00"), 30).await;
         ids.push(item["id"].clone());
     }
-    let mut patient_ws = connect(&b, Some(&b.cookie_for("expire0@test.com").await), "", None)
+    let mut researcher_ws = connect(&b, Some(&p.researcher_cookie), "", None)
         .await
         .unwrap();
     for id in &ids {
@@ -725,8 +725,9 @@ async fn with_two_instances_a_request_expires_once() {
     for id in &ids {
         wait_for_status(&b, &p.researcher, id, "expired").await;
     }
-    let frame = next_of(&mut patient_ws, "meeting_request.status_changed").await;
+    let frame = next_of(&mut researcher_ws, "meeting_request.status_changed").await;
     assert_eq!(frame["request"]["status"], "expired");
+    assert_eq!(frame["by"], "server");
     let pool = a.db().await;
     let (n,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM meeting_request_events WHERE to_status = 'expired'")

@@ -71,7 +71,7 @@ async fn frames_and_counts_cross_between_instances_both_ways() {
     assert_eq!(changed["request"]["status"], "accepted");
     assert_eq!(changed["request"]["expert"]["full_name"], "Dr. Sarah Smith");
     assert_eq!(
-        next(&mut researcher).await,
+        next_of(&mut researcher, "pending_count").await,
         json!({"type": "pending_count", "count": 0})
     );
 }
