@@ -1,6 +1,5 @@
 import { test, expect, Page, Browser } from "@playwright/test";
-import AxeBuilder from "@axe-core/playwright";
-import { hydrated, login, requestMeeting } from "./helpers";
+import { hydrated, login, requestMeeting, scan } from "./helpers";
 
 /**
  * SPEC 14 / issue 10: axe scans every page for both roles, on a phone and on
@@ -12,14 +11,6 @@ const SIZES = [
   { name: "phone", width: 390, height: 844 },
   { name: "desktop", width: 1280, height: 800 },
 ];
-
-async function scan(page: Page, what: string) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const found = results.violations.map(
-    (v) => `${what}: ${v.id} (${v.impact}) ${v.help} -> ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
-  );
-  expect(found, what).toEqual([]);
-}
 
 async function visit(page: Page, path: string, what: string) {
   await page.goto(path);

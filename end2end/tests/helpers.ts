@@ -1,4 +1,5 @@
 import { expect, Page, Browser } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
 
 export const PASSWORD = "password123";
 
@@ -68,4 +69,13 @@ export async function pendingCount(page: Page): Promise<number> {
 export async function newPage(browser: Browser) {
   const context = await browser.newContext();
   return { context, page: await context.newPage() };
+}
+
+/** Runs axe on the page as it is now; any violation fails the test. */
+export async function scan(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const found = results.violations.map(
+    (v) => `${what}: ${v.id} (${v.impact}) ${v.help} -> ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+  );
+  expect(found, what).toEqual([]);
 }

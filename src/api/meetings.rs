@@ -108,11 +108,13 @@ pub async fn answer_request(
     Ok(item)
 }
 
-/// The caller's accepted meetings that have not ended, soonest first.
+/// The caller's accepted meetings that have not ended, soonest first (as a
+/// page, the type the dashboards already load, so the client carries one).
 #[server(prefix = "/fn", endpoint = "upcoming_meetings")]
-pub async fn upcoming_meetings() -> Result<Vec<MeetingRequestView>, ApiError> {
+pub async fn upcoming_meetings() -> Result<RequestPage, ApiError> {
     use crate::server::{fns, services::meetings};
     let session = fns::require_session()?;
     let state = fns::state()?;
-    fns::finish(meetings::upcoming(&state, &session).await)
+    let items = fns::finish(meetings::upcoming(&state, &session).await)?;
+    Ok(RequestPage { items, more: false })
 }

@@ -4,10 +4,10 @@
 
 use crate::api::meetings::{AnswerRequest, upcoming_meetings};
 use crate::components::live::{Live, merge_requests, use_live};
-use crate::components::widgets::LocalTime;
+use crate::components::widgets::{Banner, LocalTime};
 use crate::domain::time::{meeting_end, overlaps};
 use crate::shared::error::ApiError;
-use crate::shared::model::{MeetingRequestView, MeetingStatus};
+use crate::shared::model::{MeetingRequestView, MeetingStatus, RequestPage};
 use leptos::prelude::*;
 
 /// The caller's accepted meetings that have not ended, as loaded, with the
@@ -16,14 +16,14 @@ use leptos::prelude::*;
 #[derive(Clone, Copy)]
 pub struct Upcoming {
     live: Live,
-    loaded: Resource<Result<Vec<MeetingRequestView>, ApiError>>,
+    loaded: Resource<Result<RequestPage, ApiError>>,
 }
 
 impl Upcoming {
     /// Loads the list (a resource of the current page).
     pub fn load() -> Upcoming {
         let live = use_live();
-        let loaded = Resource::new(|| (), |_| upcoming_meetings());
+        let loaded = Resource::new(|| None::<i64>, |_| upcoming_meetings());
         Effect::watch(
             move || live.resyncs.get(),
             move |_, _, _| loaded.refetch(),
@@ -36,9 +36,9 @@ impl Upcoming {
     pub fn items(&self) -> Option<Result<Vec<MeetingRequestView>, ApiError>> {
         let overlay = self.live.overlay;
         self.loaded.get().map(|loaded| {
-            loaded.map(|base| {
+            loaded.map(|page| {
                 let now = now_stored();
-                let mut items: Vec<_> = merge_requests(&base, &overlay.get())
+                let mut items: Vec<_> = merge_requests(&page.items, &overlay.get())
                     .into_iter()
                     .filter(|r| r.status == MeetingStatus::Accepted)
                     .filter(|r| {
@@ -89,18 +89,18 @@ pub fn UpcomingMeetings(upcoming: Upcoming, answer: ServerAction<AnswerRequest>)
                     upcoming
                         .items()
                         .map(|result| match result {
-                            Err(err) => view! { <p class="banner error" role="alert">{err.message}</p> }.into_any(),
+                            Err(err) => view! { <Banner text=err.message error=true/> }.into_any(),
                             Ok(items) if items.is_empty() => {
                                 view! { <p class="empty">"No upcoming meetings."</p> }.into_any()
                             }
                             Ok(items) => {
                                 view! {
-                                    <ul class="request-list">
+                                    <div class="request-list">
                                         {items
                                             .into_iter()
                                             .map(|m| view! { <UpcomingMeeting meeting=m answer/> })
                                             .collect_view()}
-                                    </ul>
+                                    </div>
                                 }
                                     .into_any()
                             }
@@ -120,11 +120,8 @@ fn UpcomingMeeting(
     let reason_id = format!("cancel-reason-{id}");
     let calendar = format!("/api/meetings/{id}/calendar.ics");
     view! {
-        <li class="card request upcoming" data-request-id=id>
-            <div class="request-head">
-                <h3>{meeting.counterpart_name().to_string()}</h3>
-                <span class="badge badge-accepted">{MeetingStatus::Accepted.label()}</span>
-            </div>
+        <article class="card request upcoming" data-request-id=id aria-label=format!("Meeting with {}", meeting.counterpart_name())>
+            <h3>{meeting.counterpart_name().to_string()}</h3>
             <p class="meta">
                 <LocalTime at=meeting.preferred_at.clone()/>
                 {format!(" · {} · {} minutes", meeting.meeting_type.label(), meeting.duration_minutes)}
@@ -145,7 +142,7 @@ fn UpcomingMeeting(
                     <button type="submit" class="button danger">"Cancel meeting"</button>
                 </ActionForm>
             </div>
-        </li>
+        </article>
     }
 }
 

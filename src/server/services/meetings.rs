@@ -217,13 +217,20 @@ pub async fn change_status(
     // Someone else's request answers exactly as one that does not exist.
     let party = party_of(&row, actor.user.id).ok_or_else(not_found)?;
     status::authorize(party, row.status, change.to).map_err(ApiError::from)?;
-    if row.status == MeetingStatus::Accepted && row.preferred_at <= now_text() {
+    let now = now_text();
+    if row.status == MeetingStatus::Accepted && row.preferred_at <= now {
         return Err(ApiError::conflict(
             "This meeting has already started: it can no longer be cancelled.",
         )
         .into());
     }
     let step = move_for(&row, Some(actor.user.id), &change);
+    // A time that has passed can no longer be agreed (it is about to expire).
+    if let Some((_, start, _)) = &step.guard
+        && *start <= now
+    {
+        return Err(ApiError::conflict("The time of this meeting has already passed.").into());
+    }
     let row = apply(state, row, step).await?;
     Ok(view_for(&row, actor.user.id))
 }
