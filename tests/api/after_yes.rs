@@ -736,3 +736,67 @@ async fn with_two_instances_a_request_expires_once() {
             .unwrap();
     assert_eq!(n, 6, "each request expired once");
 }
+
+/// Requests stored before SPEC 11 migrate to a 30-minute meeting, keep
+/// their ids, statuses and events, and the event log stays append-only.
+#[tokio::test]
+async fn existing_rows_migrate_to_30_minute_meetings() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let all = sqlx::migrate!("./migrations/sqlite");
+    let before: Vec<_> = all
+        .migrations
+        .iter()
+        .filter(|m| m.version < 20261128000001)
+        .cloned()
+        .collect();
+    assert!(before.len() < all.migrations.len());
+    let old = sqlx::migrate::Migrator {
+        migrations: std::borrow::Cow::Owned(before),
+        ..sqlx::migrate::Migrator::DEFAULT
+    };
+    old.run(&mut conn).await.unwrap();
+    for sql in [
+        "INSERT INTO users (email, password_hash, full_name, role, created_at) VALUES \
+         ('p@x.org', 'h', 'P', 'patient', '2026-01-01T00:00:00Z'), \
+         ('r@x.org', 'h', 'R', 'researcher', '2026-01-01T00:00:00Z')",
+        "INSERT INTO meeting_requests (requester_id, expert_id, message, status, created_at, \
+         preferred_at, meeting_type, time_zone) VALUES \
+         (1, 2, 'old', 'accepted', '2026-01-01T00:00:00Z', '2026-02-01T10:00:00Z', 'Video Call', 'UTC')",
+        "INSERT INTO meeting_request_events (request_id, actor_id, from_status, to_status, created_at) \
+         VALUES (1, 1, NULL, 'pending', '2026-01-01T00:00:00Z'), \
+         (1, 2, 'pending', 'accepted', '2026-01-01T00:01:00Z')",
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    }
+    all.run(&mut conn).await.unwrap();
+    let row: (i64, String, i64, Option<String>) = sqlx::query_as(
+        "SELECT id, status, duration_minutes, details FROM meeting_requests",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(row, (1, "accepted".into(), 30, None));
+    let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM meeting_request_events")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(events, 2);
+    let fk: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert!(fk.is_empty(), "{fk:?}");
+    assert!(
+        sqlx::query("DELETE FROM meeting_request_events")
+            .execute(&mut conn)
+            .await
+            .is_err()
+    );
+}
