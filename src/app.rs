@@ -6,7 +6,7 @@ use crate::components::session::provide_auth;
 use crate::pages::{
     dashboard_patient::PatientDashboard, dashboard_researcher::ResearcherDashboard,
     experts::ExpertsPage, landing::Landing, login::LoginPage, not_found::NotFound,
-    register::RegisterPage,
+    register::RegisterPage, settings::SettingsPage,
 };
 use crate::shared::PRODUCT_NAME;
 use leptos::prelude::*;
@@ -99,7 +99,8 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/register") view=RegisterPage/>
                 <Route path=path!("/experts") view=ExpertsPage ssr=guarded.clone()/>
                 <Route path=path!("/dashboard/patient") view=PatientDashboard ssr=guarded.clone()/>
-                <Route path=path!("/dashboard/researcher") view=ResearcherDashboard ssr=guarded/>
+                <Route path=path!("/dashboard/researcher") view=ResearcherDashboard ssr=guarded.clone()/>
+                <Route path=path!("/settings") view=SettingsPage ssr=guarded/>
             </Routes>
         </main>
         <Notices/>

@@ -206,3 +206,73 @@ pub fn go_to(path: &str) {
     #[cfg(not(feature = "hydrate"))]
     let _ = path;
 }
+
+/// The page's permission to show desktop notifications: `granted`, `denied`
+/// or `default` (not asked yet); `None` where the browser has none.
+pub fn notification_permission() -> Option<&'static str> {
+    #[cfg(feature = "hydrate")]
+    {
+        use web_sys::{Notification, NotificationPermission};
+        let window = web_sys::window()?;
+        if !js_sys::Reflect::has(&window, &"Notification".into()).unwrap_or(false) {
+            return None;
+        }
+        Some(match Notification::permission() {
+            NotificationPermission::Granted => "granted",
+            NotificationPermission::Denied => "denied",
+            _ => "default",
+        })
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
+}
+
+/// Asks the browser for permission to notify (only ever from a click), then
+/// calls `answered` with the new permission.
+pub fn ask_notification_permission(answered: impl FnOnce() + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::closure::Closure;
+        if let Ok(promise) = web_sys::Notification::request_permission() {
+            let callback = Closure::once(move |_: wasm_bindgen::JsValue| answered());
+            let _ = promise.then(&callback);
+            callback.forget();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = answered;
+    }
+}
+
+/// Shows `text` as a system notification when the tab is hidden and the
+/// user allowed it; clicking it brings the tab forward.
+pub fn desktop_notify(text: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::closure::Closure;
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let hidden = window.document().is_some_and(|d| d.hidden());
+        if !hidden || notification_permission() != Some("granted") {
+            return;
+        }
+        if let Ok(notification) = web_sys::Notification::new(text) {
+            let shown = notification.clone();
+            let on_click = Closure::<dyn FnMut()>::new(move || {
+                let _ = window.focus();
+                shown.close();
+            });
+            notification.set_onclick(Some(on_click.as_ref().unchecked_ref()));
+            on_click.forget();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = text;
+    }
+}

@@ -1,5 +1,5 @@
-//! Pages that belong to one role: anonymous visitors are sent to `/login`,
-//! the other role gets a 403 page.
+//! Pages for logged-in users (of one role, or of any): anonymous visitors
+//! are sent to `/login`, the other role gets a 403 page.
 
 use crate::api::auth::Me;
 use crate::components::session::Auth;
@@ -8,7 +8,12 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};
 
 #[component]
-pub fn RequireRole<F, V>(role: Role, render: F) -> impl IntoView
+pub fn RequireRole<F, V>(
+    /// The role the page is for; any logged-in user when absent.
+    #[prop(optional)]
+    role: Option<Role>,
+    render: F,
+) -> impl IntoView
 where
     F: Fn(Me) -> V + Send + Sync + 'static,
     V: IntoView + 'static,
@@ -20,7 +25,7 @@ where
                 auth.me
                     .get()
                     .map(|me| match me {
-                        Ok(Some(me)) if me.user.role == role => render(me).into_any(),
+                        Ok(Some(me)) if role.is_none_or(|r| me.user.role == r) => render(me).into_any(),
                         Ok(Some(me)) => view! { <Forbidden home=me.user.role.dashboard_path()/> }.into_any(),
                         Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
                         Err(err) => {

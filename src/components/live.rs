@@ -4,6 +4,7 @@
 
 use crate::components::session::Auth;
 use crate::shared::model::{LiveEvent, MeetingRequestView, MeetingStatus, Party, Role};
+use crate::shared::notice::notice_text;
 use leptos::prelude::*;
 use std::collections::HashMap;
 
@@ -105,16 +106,15 @@ impl Live {
         match event {
             LiveEvent::Created { request, .. } => {
                 // The patient's own other tabs learn of it silently.
-                if role == Role::Researcher {
-                    self.notify(
-                        format!("New meeting request from {}", request.counterpart_name()),
-                        Tone::Info,
-                    );
+                if let Some((text, tone)) = notice_for(&request, role, Party::Requester) {
+                    super::browser::desktop_notify(&text);
+                    self.notify(text, tone);
                 }
                 self.upsert(request);
             }
             LiveEvent::StatusChanged { request, by, .. } => {
                 if let Some((text, tone)) = notice_for(&request, role, by) {
+                    super::browser::desktop_notify(&text);
                     self.notify(text, tone);
                 }
                 self.upsert(request);
@@ -281,53 +281,23 @@ fn supersedes(newer: &MeetingRequestView, older: &MeetingRequestView) -> bool {
 /// The in-page notice of a live change, for a viewer of `role`; `None` for
 /// the viewer's own moves (made in another tab).
 pub fn notice_for(request: &MeetingRequestView, role: Role, by: Party) -> Option<(String, Tone)> {
-    let own = match role {
-        Role::Patient => Party::Requester,
-        Role::Researcher => Party::Expert,
-    };
-    if by == own {
-        return None;
-    }
-    let who = request.counterpart_name();
-    let (text, tone) = match (role, request.status) {
-        (Role::Patient, MeetingStatus::Accepted) => (
-            format!("{who} accepted your meeting request"),
-            Tone::Success,
-        ),
-        (Role::Patient, MeetingStatus::Rejected) => (
-            format!("{who} declined your meeting request"),
-            Tone::Warning,
-        ),
-        (Role::Patient, MeetingStatus::Proposed) => {
-            (format!("{who} proposed another time"), Tone::Info)
-        }
-        (Role::Patient, MeetingStatus::Cancelled) => {
-            (format!("{who} cancelled the meeting"), Tone::Warning)
-        }
-        (Role::Patient, MeetingStatus::Expired) => (
-            format!("Your meeting request to {who} expired"),
-            Tone::Warning,
-        ),
-        (Role::Researcher, MeetingStatus::Accepted) => {
-            (format!("{who} accepted the new time"), Tone::Success)
-        }
-        (Role::Researcher, MeetingStatus::Cancelled) => {
-            // A proposal not taken up leaves the time as it was.
-            let declined_proposal = request
-                .proposed_at
-                .as_ref()
-                .is_some_and(|p| *p != request.preferred_at);
-            if declined_proposal {
-                (format!("{who} declined the new time"), Tone::Info)
-            } else {
-                (format!("{who} cancelled their meeting request"), Tone::Info)
-            }
-        }
-        (Role::Researcher, MeetingStatus::Expired) => (
-            format!("The meeting request from {who} expired"),
-            Tone::Info,
-        ),
-        _ => return None,
+    // A proposal not taken up leaves the time as it was.
+    let declined_proposal = request
+        .proposed_at
+        .as_ref()
+        .is_some_and(|p| *p != request.preferred_at);
+    let text = notice_text(
+        role,
+        request.status,
+        by,
+        request.counterpart_name(),
+        declined_proposal,
+    )?;
+    let tone = match request.status {
+        MeetingStatus::Accepted => Tone::Success,
+        MeetingStatus::Rejected | MeetingStatus::Expired => Tone::Warning,
+        MeetingStatus::Cancelled if role == Role::Patient => Tone::Warning,
+        _ => Tone::Info,
     };
     Some((text, tone))
 }
@@ -461,5 +431,47 @@ mod tests {
                 (1, MeetingStatus::Accepted)
             ]
         );
+    }
+}
+
+/// `Turn on desktop notifications`: asks the browser's permission (never at
+/// page load), then says whether they are on. Shown once hydrated, where
+/// the browser has notifications.
+#[component]
+pub fn DesktopNotifications() -> impl IntoView {
+    let permission = RwSignal::new(None::<&'static str>);
+    Effect::new(move |_| permission.set(super::browser::notification_permission()));
+    move || match permission.get() {
+        Some("default") => Some(
+            view! {
+                <p class="desktop-notifications">
+                    <button
+                        type="button"
+                        class="button secondary small"
+                        on:click=move |_| {
+                            super::browser::ask_notification_permission(move || {
+                                permission.set(super::browser::notification_permission())
+                            })
+                        }
+                    >
+                        "Turn on desktop notifications"
+                    </button>
+                </p>
+            }
+            .into_any(),
+        ),
+        Some("granted") => Some(
+            view! { <p class="desktop-notifications muted">"Desktop notifications are on."</p> }
+                .into_any(),
+        ),
+        Some(_) => Some(
+            view! {
+                <p class="desktop-notifications muted">
+                    "Desktop notifications are blocked in this browser's site settings."
+                </p>
+            }
+            .into_any(),
+        ),
+        None => None,
     }
 }

@@ -36,7 +36,10 @@ pub fn Header() -> impl IntoView {
                                         }
                                     };
                                     view! {
-                                        <div class="nav-links">{links}</div>
+                                        <div class="nav-links">
+                                            {links}
+                                            <A href="/settings">"Settings"</A>
+                                        </div>
                                         <div class="nav-user">
                                             <Show when=move || live.link.get() == LinkState::Offline>
                                                 <span class="link-offline" role="status">

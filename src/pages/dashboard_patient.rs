@@ -1,6 +1,7 @@
 use crate::api::meetings::AnswerRequest;
 use crate::components::board::{Board, PagedList, ShowMore};
 use crate::components::guard::RequireRole;
+use crate::components::live::DesktopNotifications;
 use crate::components::meetings::{Upcoming, UpcomingMeetings};
 use crate::components::widgets::{Banner, DecisionReason, LocalTime, RequestSummary};
 use crate::shared::model::{MeetingRequestView, MeetingStatus, Role};
@@ -44,6 +45,7 @@ fn Board(name: String) -> impl IntoView {
                 <p class="lead">{format!("Welcome, {name}.")}</p>
                 <A href="/experts" attr:class="button">"Find an expert"</A>
             </div>
+            <DesktopNotifications/>
             {move || banner.get().map(|(text, error)| view! { <Banner text error/> })}
             <UpcomingMeetings upcoming answer=cancel/>
             <section class="panel" aria-labelledby="requests-heading">

@@ -1,6 +1,7 @@
 use crate::api::meetings::AnswerRequest;
 use crate::components::board::{Board, PagedList, ShowMore};
 use crate::components::guard::RequireRole;
+use crate::components::live::DesktopNotifications;
 use crate::components::meetings::{OverlapNote, Upcoming, UpcomingMeetings, browser_zone};
 use crate::components::widgets::{Banner, DecisionReason, LocalTime, RequestSummary, StatusBadge};
 use crate::domain::text::DETAILS_MAX_CHARS;
@@ -85,6 +86,7 @@ fn Board(name: String) -> impl IntoView {
                 <h1>"Dashboard"</h1>
                 <p class="lead">{format!("Welcome, {name}.")}</p>
             </div>
+            <DesktopNotifications/>
             {move || banner.get().map(|(text, error)| view! { <Banner text error/> })}
             <UpcomingMeetings upcoming answer/>
             <Suspense fallback=|| view! { <p class="loading">"Loading your requests…"</p> }>

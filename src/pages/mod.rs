@@ -7,3 +7,4 @@ pub mod landing;
 pub mod login;
 pub mod not_found;
 pub mod register;
+pub mod settings;

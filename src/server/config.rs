@@ -1,6 +1,7 @@
 //! Typed settings, read once from the environment at start. A malformed value
 //! stops the start with a message that names the variable.
 
+use super::mail::{MailSettings, check_smtp_url};
 use leptos::config::LeptosOptions;
 use std::path::Path;
 
@@ -39,6 +40,10 @@ pub struct Config {
     pub max_sockets: usize,
     /// How often the server looks for requests whose time passed unanswered.
     pub expiry_sweep_secs: i64,
+    /// Email (SPEC 12): set with `APP_SMTP_URL` and `APP_MAIL_FROM`.
+    pub mail: Option<MailSettings>,
+    /// Where the app is reached, for links in emails (`APP_PUBLIC_URL`).
+    pub public_url: String,
     pub leptos: LeptosOptions,
 }
 
@@ -191,7 +196,47 @@ impl Config {
         )?;
         let expiry_sweep_secs =
             parse_secs("APP_EXPIRY_SWEEP_SECS", get("APP_EXPIRY_SWEEP_SECS"), 30)?;
+        let mail = match get("APP_SMTP_URL").as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(url) => {
+                check_smtp_url(url).map_err(|e| {
+                    ConfigError(format!(
+                        "APP_SMTP_URL must look like smtp://host:port, smtps://user:pass@host:port \
+                         or smtp://host:port?tls=starttls ({e})"
+                    ))
+                })?;
+                let from = get("APP_MAIL_FROM").unwrap_or_default();
+                let from = from.trim();
+                if from.is_empty() {
+                    return Err(ConfigError(
+                        "APP_MAIL_FROM must be set (e.g. CareBridge <noreply@example.org>) when APP_SMTP_URL is".into(),
+                    ));
+                }
+                let from = from.parse().map_err(|e| {
+                    ConfigError(format!(
+                        "APP_MAIL_FROM is not an email address ({e}): {from:?}"
+                    ))
+                })?;
+                Some(MailSettings {
+                    smtp_url: url.to_string(),
+                    from,
+                })
+            }
+        };
+        let public_url = match get("APP_PUBLIC_URL").as_deref().map(str::trim) {
+            None | Some("") => format!("http://{}", leptos.site_addr),
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                url.trim_end_matches('/').to_string()
+            }
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "APP_PUBLIC_URL must start with http:// or https://, not {other:?}"
+                )));
+            }
+        };
         Ok(Config {
+            mail,
+            public_url,
             expiry_sweep_secs,
             database_url,
             env,
@@ -255,9 +300,40 @@ mod tests {
             ("APP_SESSION_IDLE_SECS", "soon"),
             ("APP_REQUESTS_PER_PAIR_PER_DAY", "-2"),
             ("APP_MAX_SOCKETS", "0"),
+            ("APP_EXPIRY_SWEEP_SECS", "0"),
+            ("APP_SMTP_URL", "mail.example.org"),
+            ("APP_SMTP_URL", "http://mail.example.org"),
+            ("APP_PUBLIC_URL", "care.example.org"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert!(err.to_string().contains(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn email_needs_a_sender_and_a_valid_url() {
+        assert!(config(&[]).unwrap().mail.is_none());
+        let err = config(&[("APP_SMTP_URL", "smtp://127.0.0.1:2525")]).unwrap_err();
+        assert!(err.to_string().contains("APP_MAIL_FROM"), "{err}");
+        let err = config(&[
+            ("APP_SMTP_URL", "smtp://127.0.0.1:2525"),
+            ("APP_MAIL_FROM", "not an address"),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("APP_MAIL_FROM"), "{err}");
+        for url in [
+            "smtp://127.0.0.1:2525",
+            "smtps://user:secret@mail.example.org:465",
+            "smtp://mail.example.org:587?tls=required",
+        ] {
+            let c = config(&[
+                ("APP_SMTP_URL", url),
+                ("APP_MAIL_FROM", "CareBridge <noreply@example.org>"),
+                ("APP_PUBLIC_URL", "https://care.example.org/"),
+            ])
+            .unwrap();
+            assert_eq!(c.mail.unwrap().smtp_url, url);
+            assert_eq!(c.public_url, "https://care.example.org");
         }
     }
 

@@ -10,6 +10,7 @@ pub mod fns;
 pub mod http;
 pub mod hub;
 pub mod jobs;
+pub mod mail;
 pub mod passwords;
 pub mod repo;
 pub mod serve;

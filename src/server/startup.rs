@@ -7,6 +7,7 @@ use super::demo;
 use super::http::{self, middleware, security};
 use super::hub::{self, EventHub, InProcessHub, PostgresHub};
 use super::jobs::Jobs;
+use super::mail::Mailer;
 use super::passwords::Passwords;
 use super::serve;
 use super::state::AppState;
@@ -69,7 +70,15 @@ impl Application {
             Some(hub) => hub.clone(),
             None => Arc::new(InProcessHub::new(LIVE_QUEUE)),
         };
+        let mailer = match &config.mail {
+            Some(settings) => Some(Arc::new(
+                Mailer::new(settings, &config.public_url)
+                    .map_err(|e| StartError::Setup(format!("APP_SMTP_URL: {e}")))?,
+            )),
+            None => None,
+        };
         let state = AppState {
+            mailer,
             leptos_options: config.leptos.clone(),
             db,
             hub,

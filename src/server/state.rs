@@ -23,6 +23,9 @@ pub struct AppState {
     pub sessions: Arc<SessionCache>,
     /// One permit per open WebSocket (`APP_MAX_SOCKETS`).
     pub sockets: Arc<tokio::sync::Semaphore>,
+    /// Sends the outbox's emails; `None` without `APP_SMTP_URL` (then the
+    /// outbox is not filled).
+    pub mailer: Option<Arc<super::mail::Mailer>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

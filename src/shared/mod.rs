@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod model;
+pub mod notice;
 
 /// The product's name, in titles and the header.
 pub const PRODUCT_NAME: &str = "CareBridge";

@@ -84,6 +84,15 @@ impl MeetingRequestView {
     }
 }
 
+/// What a user chose to be told (`GET`/`PUT /api/me/preferences`).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preferences {
+    /// Email about changes to one's meeting requests made by the other
+    /// party or by the server.
+    pub email_notifications: bool,
+}
+
 /// A page of a dashboard's list, and whether older requests remain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestPage {

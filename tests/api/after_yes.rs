@@ -776,12 +776,11 @@ async fn existing_rows_migrate_to_30_minute_meetings() {
         sqlx::query(sql).execute(&mut conn).await.unwrap();
     }
     all.run(&mut conn).await.unwrap();
-    let row: (i64, String, i64, Option<String>) = sqlx::query_as(
-        "SELECT id, status, duration_minutes, details FROM meeting_requests",
-    )
-    .fetch_one(&mut conn)
-    .await
-    .unwrap();
+    let row: (i64, String, i64, Option<String>) =
+        sqlx::query_as("SELECT id, status, duration_minutes, details FROM meeting_requests")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
     assert_eq!(row, (1, "accepted".into(), 30, None));
     let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM meeting_request_events")
         .fetch_one(&mut conn)

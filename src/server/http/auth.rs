@@ -7,6 +7,7 @@ use crate::domain::{Credentials, NewAccount, NewAccountInput};
 use crate::server::error::AppError;
 use crate::server::services::accounts::{self, CurrentSession};
 use crate::server::state::AppState;
+use crate::shared::model::Preferences;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -86,4 +87,29 @@ pub async fn logout(
     responses((status = 200, description = "The user of the session", body = UserEnvelope), ApiErrors))]
 pub async fn me(RequireUser(session): RequireUser) -> Response {
     Json(json!({ "user": session.user })).into_response()
+}
+
+/// What the user chose to be told.
+#[utoipa::path(get, path = "/me/preferences", tag = "auth",
+    responses((status = 200, description = "The user's preferences", body = Preferences), ApiErrors))]
+pub async fn preferences(
+    State(state): State<AppState>,
+    RequireUser(session): RequireUser,
+) -> Result<Response, AppError> {
+    Ok(Json(accounts::preferences(&state, &session).await?).into_response())
+}
+
+/// Changes what the user is told: `{"email_notifications": bool}`.
+#[utoipa::path(put, path = "/me/preferences", tag = "auth",
+    request_body = Preferences,
+    responses((status = 200, description = "The preferences as saved", body = Preferences), ApiErrors))]
+pub async fn set_preferences(
+    State(state): State<AppState>,
+    RequireUser(session): RequireUser,
+    body: JsonBody,
+) -> Result<Response, AppError> {
+    let preferences = Preferences {
+        email_notifications: body.boolean("email_notifications")?,
+    };
+    Ok(Json(accounts::set_preferences(&state, &session, preferences).await?).into_response())
 }

@@ -76,6 +76,13 @@ impl JsonBody {
         }
     }
 
+    /// A required true or false.
+    pub fn boolean(&self, field: &'static str) -> Result<bool, ApiError> {
+        self.required(field)?
+            .as_bool()
+            .ok_or_else(|| ApiError::invalid(field, format!("`{field}` must be true or false.")))
+    }
+
     /// A whole number that may be absent or null.
     pub fn optional_integer(&self, field: &'static str) -> Result<Option<i64>, ApiError> {
         match self.0.get(field) {

@@ -31,6 +31,7 @@ pub fn api_routes() -> Router<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
+        .routes(routes!(auth::preferences, auth::set_preferences))
         .routes(routes!(meetings::experts))
         .routes(routes!(meetings::list, meetings::create))
         .routes(routes!(meetings::change_status))

@@ -2,6 +2,7 @@
 //! started with the server and stopped with it.
 
 mod expiry;
+mod outbox;
 mod sweep;
 
 use super::state::AppState;
@@ -15,6 +16,7 @@ impl Jobs {
         Jobs(vec![
             tokio::spawn(sweep::run(state.clone())),
             tokio::spawn(expiry::run(state.clone())),
+            tokio::spawn(outbox::run(state.clone())),
         ])
     }
 

@@ -3,6 +3,7 @@
 
 mod columns;
 pub mod meetings;
+pub mod outbox;
 pub mod sessions;
 pub mod users;
 

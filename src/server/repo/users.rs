@@ -70,3 +70,25 @@ pub async fn researchers(pool: &AnyPool) -> Result<Vec<UserRow>, sqlx::Error> {
     .fetch_all(pool)
     .await
 }
+
+/// Whether the user wants email about their meeting requests.
+pub async fn email_notifications(pool: &AnyPool, id: i64) -> Result<bool, sqlx::Error> {
+    let (on,): (bool,) = sqlx::query_as("SELECT email_notifications FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+    Ok(on)
+}
+
+pub async fn set_email_notifications(
+    conn: &mut AnyConnection,
+    id: i64,
+    on: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET email_notifications = $1 WHERE id = $2")
+        .bind(on)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -6,7 +6,7 @@ use crate::server::error::{AppError, AppResult};
 use crate::server::repo::{self, sessions, users};
 use crate::server::state::AppState;
 use crate::shared::error::{ApiError, ErrorCode};
-use crate::shared::model::{ExpertView, UserView};
+use crate::shared::model::{ExpertView, Preferences, UserView};
 use governor::clock::{Clock, DefaultClock};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -320,6 +320,27 @@ pub async fn experts(state: &AppState) -> AppResult<Vec<ExpertView>> {
             bio: r.bio.unwrap_or_default(),
         })
         .collect())
+}
+
+pub async fn preferences(state: &AppState, session: &SessionUser) -> AppResult<Preferences> {
+    Ok(Preferences {
+        email_notifications: users::email_notifications(&state.db.pool, session.user.id).await?,
+    })
+}
+
+pub async fn set_preferences(
+    state: &AppState,
+    session: &SessionUser,
+    preferences: Preferences,
+) -> AppResult<Preferences> {
+    let id = session.user.id;
+    let on = preferences.email_notifications;
+    state
+        .db
+        .write(move |c| Box::pin(async move { users::set_email_notifications(c, id, on).await }))
+        .await?;
+    tracing::info!(user_id = id, email_notifications = on, "preferences saved");
+    Ok(preferences)
 }
 
 pub fn require_role(session: &SessionUser, role: Role) -> Result<(), ApiError> {

@@ -11,7 +11,7 @@ use crate::server::calendar as ics;
 use crate::server::db::{now_text, time_text};
 use crate::server::error::{AppError, AppResult};
 use crate::server::repo::meetings::{EventRow, Moved, RequestRow};
-use crate::server::repo::{self, meetings, users};
+use crate::server::repo::{self, meetings, outbox, users};
 use crate::server::services::accounts::{SessionUser, require_role};
 use crate::server::state::AppState;
 use crate::server::zones::TzDatabase;
@@ -119,6 +119,7 @@ pub async fn create(
         duration_minutes: request.duration_minutes,
     };
     let limit = state.config.requests_per_pair_per_day;
+    let mail = state.mailer.is_some();
     let day_ago = time_text(chrono::Utc::now() - chrono::Duration::days(1));
     // The count and the insert share the transaction, so a burst cannot
     // slip past the limit.
@@ -134,6 +135,9 @@ pub async fn create(
                     }
                 }
                 let (id, event_id) = meetings::insert(c, &new).await?;
+                if mail {
+                    outbox::enqueue(c, event_id, &[new.expert_id], &new.created_at).await?;
+                }
                 Ok(Ok((id, event_id, new)))
             })
         })
@@ -272,11 +276,20 @@ async fn apply(
     row: RequestRow,
     step: meetings::StatusMove,
 ) -> AppResult<RequestRow> {
+    // Emailed in the same transaction as the event (SPEC 12).
+    let emailed = if state.mailer.is_some() {
+        told_by_email(&row, step.actor_id)
+    } else {
+        Vec::new()
+    };
     let moved = state
         .db
         .write(move |c| {
             Box::pin(async move {
                 let moved = meetings::apply_move(c, &step).await?;
+                if let Moved::Done(event_id) = moved {
+                    outbox::enqueue(c, event_id, &emailed, &step.at).await?;
+                }
                 Ok((moved, step))
             })
         })
@@ -306,6 +319,16 @@ async fn apply(
             Err(ApiError::from(Refusal::AlreadyMoved { now }).into())
         }
         (Moved::Overlap(other), _) => Err(overlap(&other).into()),
+    }
+}
+
+/// Who is emailed about a move: the other party, or both when the server
+/// made it. Nobody is emailed about their own action.
+fn told_by_email(row: &RequestRow, actor_id: Option<i64>) -> Vec<i64> {
+    match actor_id {
+        None => vec![row.expert_id, row.requester_id],
+        Some(id) if id == row.requester_id => vec![row.expert_id],
+        Some(_) => vec![row.requester_id],
     }
 }
 
