@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check: formatting, clippy for both builds, the Rust unit and
-# integration tests (real server, on SQLite and again on PostgreSQL), the
+# integration tests (real server, on SQLite and again on PostgreSQL; the
+# email tests against a real SMTP server, aiosmtpd), the
 # Playwright tests in headless Chromium against the real app built by
 # cargo-leptos, schemathesis fuzzing the JSON API from its OpenAPI
 # description on both databases, and one more browser test with two
@@ -27,6 +28,9 @@ if [ "${1:-}" != "e2e" ]; then
   cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
   step "Rust unit and integration tests (SQLite)"
+  # The email tests start a real SMTP server (aiosmtpd) with this Python.
+  TEST_SMTP_PYTHON=$(scripts/test-smtp.sh)
+  export TEST_SMTP_PYTHON
   cargo test --features ssr
 
   step "integration tests against PostgreSQL"

@@ -191,7 +191,7 @@ pub fn compose(mail: &DueMail, public_url: &str) -> Email {
         to_name: mail
             .recipient_name
             .replace(['"', '<', '>', '\r', '\n'], " "),
-        subject: format!("{headline} – {PRODUCT_NAME}"),
+        subject: format!("{PRODUCT_NAME}: {headline}"),
         text,
         html,
         message_id: format!(

@@ -4,6 +4,7 @@
 mod after_yes;
 mod auth;
 mod cluster;
+mod email;
 mod helpers;
 mod hostile;
 mod live;

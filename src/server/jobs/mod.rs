@@ -8,8 +8,17 @@ mod sweep;
 use super::state::AppState;
 use tokio::task::JoinHandle;
 
-/// The running jobs; dropping this does not stop them, `stop` does.
+/// The running jobs. Dropping this stops them, as `stop` does: a server
+/// task that is aborted takes its jobs with it, as a killed process would.
 pub struct Jobs(Vec<JoinHandle<()>>);
+
+impl Drop for Jobs {
+    fn drop(&mut self) {
+        for job in &self.0 {
+            job.abort();
+        }
+    }
+}
 
 impl Jobs {
     pub fn start(state: &AppState) -> Jobs {
@@ -21,8 +30,6 @@ impl Jobs {
     }
 
     pub fn stop(self) {
-        for job in self.0 {
-            job.abort();
-        }
+        drop(self);
     }
 }

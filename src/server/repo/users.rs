@@ -73,11 +73,14 @@ pub async fn researchers(pool: &AnyPool) -> Result<Vec<UserRow>, sqlx::Error> {
 
 /// Whether the user wants email about their meeting requests.
 pub async fn email_notifications(pool: &AnyPool, id: i64) -> Result<bool, sqlx::Error> {
-    let (on,): (bool,) = sqlx::query_as("SELECT email_notifications FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_one(pool)
-        .await?;
-    Ok(on)
+    // Stored as BOOLEAN on PostgreSQL and as 0/1 on SQLite: read as a number.
+    let (on,): (i64,) = sqlx::query_as(
+        "SELECT CASE WHEN email_notifications THEN 1 ELSE 0 END FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    Ok(on != 0)
 }
 
 pub async fn set_email_notifications(
