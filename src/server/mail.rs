@@ -256,7 +256,7 @@ mod tests {
         );
         assert_eq!(
             email.subject,
-            "Dr. Sarah Smith accepted your meeting request – CareBridge"
+            "CareBridge: Dr. Sarah Smith accepted your meeting request"
         );
         assert!(
             email
@@ -297,7 +297,7 @@ mod tests {
         );
         assert_eq!(
             email.subject,
-            "The meeting request from John <Doe> expired – CareBridge"
+            "CareBridge: The meeting request from John <Doe> expired"
         );
         assert!(email.text.contains("01:00 PM (UTC)"), "{}", email.text);
         let mut declined = mail(Role::Researcher, MeetingStatus::Cancelled, Some(1));
@@ -305,7 +305,7 @@ mod tests {
         assert!(
             compose(&declined, "http://x")
                 .subject
-                .starts_with("John <Doe> declined the new time")
+                .ends_with("John <Doe> declined the new time")
         );
     }
 }

@@ -42,19 +42,23 @@ impl Sink {
     async fn start(port: u16) -> Sink {
         let dir = tempfile::tempdir().unwrap();
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/smtp-sink.py");
-        let child = Command::new(python())
-            .arg(script)
-            .arg(port.to_string())
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start the SMTP server");
+        // Owned at once, so that its `Drop` stops and reaps it on any path.
+        let sink = Sink {
+            child: Command::new(python())
+                .arg(script)
+                .arg(port.to_string())
+                .arg(dir.path())
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("start the SMTP server"),
+            dir,
+        };
         for _ in 0..100 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
                 .is_ok()
             {
-                return Sink { child, dir };
+                return sink;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -587,11 +587,13 @@ async fn racing_answers_have_exactly_one_winner() {
         .unwrap();
     let url = app.url(&format!("/api/meetings/{}/status", created["id"]));
     let mut clients = Vec::new();
+    // (The patient stays out: since SPEC 11 a cancel after an accept is a
+    // move of its own, not a lost race.)
     for _ in 0..4 {
         clients.push((app.researcher().await, "accepted"));
         clients.push((app.researcher().await, "rejected"));
+        clients.push((app.researcher().await, "proposed"));
     }
-    clients.push((app.patient().await, "cancelled"));
     let tasks: Vec<_> = clients
         .into_iter()
         .map(|(client, status)| {
@@ -599,7 +601,7 @@ async fn racing_answers_have_exactly_one_winner() {
             tokio::spawn(async move {
                 client
                     .put(url)
-                    .json(&json!({"status": status}))
+                    .json(&json!({"status": status, "proposed_at": tomorrow_at_two()}))
                     .send()
                     .await
                     .unwrap()
@@ -616,7 +618,7 @@ async fn racing_answers_have_exactly_one_winner() {
             other => panic!("unexpected {other}"),
         }
     }
-    assert_eq!((ok, conflicts), (1, 8));
+    assert_eq!((ok, conflicts), (1, 11));
     assert_eq!(app.count_rows("meeting_request_events").await, 2);
 }
 

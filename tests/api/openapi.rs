@@ -4,12 +4,14 @@ use crate::helpers::spawn_app;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-/// The JSON API of SPEC 6, 7 and 11, plus the description itself and `/healthz`.
+/// The JSON API of SPEC 6, 7, 11 and 12, plus the description itself and `/healthz`.
 const API: &[(&str, &str)] = &[
     ("post", "/api/auth/register"),
     ("post", "/api/auth/login"),
     ("post", "/api/auth/logout"),
     ("get", "/api/auth/me"),
+    ("get", "/api/me/preferences"),
+    ("put", "/api/me/preferences"),
     ("get", "/api/experts"),
     ("get", "/api/meetings/"),
     ("post", "/api/meetings/"),

@@ -170,7 +170,12 @@ async fn serve(
         match FrameKey::of(frame) {
             FrameKey::Event(id) => replayed_up_to = replayed_up_to.max(id),
             FrameKey::PendingCount(n) => last_count = Some(n),
-            FrameKey::Resync => {}
+            // The client reloads its lists, which hold every event until
+            // now: older frames still on their way (a hub catching up with
+            // the log) would only repeat them.
+            FrameKey::Resync => {
+                replayed_up_to = meetings::last_event_id(&state).await.unwrap_or(0);
+            }
         }
         let Ok(text) = serde_json::to_string(frame) else {
             continue;
