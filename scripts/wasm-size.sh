@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-budget=${WASM_BUDGET_BYTES:-320000}
+budget=${WASM_BUDGET_BYTES:-330000}
 
 cargo leptos build --release --precompress --frontend-only >&2
 site_pkg=target/site/pkg
