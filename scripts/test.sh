@@ -56,6 +56,8 @@ export APP_ENV=test
 # themselves are tested in tests/api/hostile.rs).
 export APP_AUTH_RATE_PER_MINUTE=10000
 export APP_REQUESTS_PER_PAIR_PER_DAY=0
+# A request a few seconds ahead expires while the test watches.
+export APP_EXPIRY_SWEEP_SECS=1
 export RUST_LOG="${RUST_LOG:-warn}"
 # The restart test runs a second server of its own from this binary.
 export E2E_SERVER_BIN="$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')/debug/meeting-requests"

@@ -68,7 +68,13 @@ test("the researcher proposes another time, the patient accepts it, then cancels
   const ics = await patient.page.request.get(href!);
   expect(ics.status()).toBe(200);
   expect(ics.headers()["content-type"]).toContain("text/calendar");
-  expect(await ics.text()).toContain("SUMMARY:Video Call with Dr. Priya Nair and Pia Proposal");
+  // It reads as a calendar: one event, with its start in UTC and its length.
+  const lines = (await ics.text()).replace(/\r\n /g, "").split("\r\n");
+  expect(lines[0]).toBe("BEGIN:VCALENDAR");
+  expect(lines.filter((l) => l === "BEGIN:VEVENT")).toHaveLength(1);
+  expect(lines).toContain("SUMMARY:Video Call with Dr. Priya Nair and Pia Proposal");
+  expect(lines).toContain("DURATION:PT30M");
+  expect(lines.find((l) => l.startsWith("DTSTART:"))).toMatch(/^DTSTART:\d{8}T\d{6}Z$/);
 
   // The patient cancels; the researcher's list empties live.
   await meeting.getByLabel("Reason (optional)").fill("Feeling much better");
@@ -153,4 +159,35 @@ test("proposing, accepting a proposal and cancelling work without JavaScript", a
   await expect(upcoming(ppage, "Dr. Amara Okafor")).toHaveCount(0);
   await researcher.close();
   await patient.close();
+});
+
+test("a request whose time passes unanswered expires on both screens", async ({ browser }) => {
+  const patient = await newPage(browser);
+  await registerPatient(patient.page, "Ezra Expiry");
+  await patient.page.goto("/dashboard/patient");
+  await hydrated(patient.page);
+  const researcher = await newPage(browser);
+  await login(researcher.page, "amara.okafor@test.com");
+
+  // A time a few seconds ahead (the page's form works in minutes; the API
+  // takes seconds). The test server sweeps every second.
+  const experts = await (await patient.page.request.get("/api/experts")).json();
+  const amara = experts.find((e: { full_name: string }) => e.full_name === "Dr. Amara Okafor");
+  const soon = new Date(Date.now() + 6000).toISOString();
+  const res = await patient.page.request.post("/api/meetings/", {
+    data: { expert_id: amara.id, message: "A quick question", preferred_at: soon, meeting_type: "Phone Call", time_zone: "UTC" },
+  });
+  expect(res.status()).toBe(201);
+
+  const mine = patient.page.getByRole("listitem").filter({ hasText: "A quick question" });
+  await expect(mine.getByText("Pending", { exact: true })).toBeVisible();
+  const theirs = researcher.page.getByRole("listitem").filter({ hasText: "Ezra Expiry" }).filter({ hasText: "A quick question" });
+  await expect(theirs).toBeVisible();
+
+  await expect(mine.getByText("Expired", { exact: true })).toBeVisible({ timeout: 20_000 });
+  await expect(patient.page.getByText("Your meeting request to Dr. Amara Okafor expired")).toBeVisible();
+  await expect(researcher.page.getByText("The meeting request from Ezra Expiry expired")).toBeVisible({ timeout: 20_000 });
+  await expect(researcher.page.getByRole("listitem").filter({ hasText: "Ezra Expiry" }).getByText("Expired", { exact: true })).toBeVisible();
+  await patient.context.close();
+  await researcher.context.close();
 });

@@ -573,6 +573,8 @@ async fn the_calendar_file_is_for_either_party_of_an_accepted_meeting() {
         assert!(unfolded.contains(&format!("DESCRIPTION:{details}\r\n")));
         // Never the message text.
         assert!(!unfolded.contains("About the trial"));
+        // A real iCalendar parser reads it back, field by field.
+        check_with_a_parser(&ics, &created["id"], &day_at(2, "09:15"), details);
     }
     // Someone else, or nobody: as if it did not exist.
     let stranger = app.new_patient("stranger@test.com").await;
@@ -590,6 +592,40 @@ async fn the_calendar_file_is_for_either_party_of_an_accepted_meeting() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+fn check_with_a_parser(ics: &str, id: &Value, start: &str, details: &str) {
+    use icalendar::{CalendarComponent, Component};
+    let calendar: icalendar::Calendar = ics.parse().expect("a valid iCalendar file");
+    let events: Vec<_> = calendar
+        .components
+        .iter()
+        .filter_map(|c| match c {
+            CalendarComponent::Event(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(events.len(), 1);
+    let event = events[0];
+    assert_eq!(
+        event.get_uid(),
+        Some(format!("meeting-request-{id}@meeting-requests").as_str())
+    );
+    let expected_start = chrono::DateTime::parse_from_rfc3339(start)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    match event.get_start() {
+        Some(icalendar::DatePerhapsTime::DateTime(icalendar::CalendarDateTime::Utc(t))) => {
+            assert_eq!(t, expected_start)
+        }
+        other => panic!("DTSTART should be a UTC time, got {other:?}"),
+    }
+    assert_eq!(event.property_value("DURATION"), Some("PT45M"));
+    assert_eq!(
+        event.get_summary(),
+        Some("Video Call with Dr. Sarah Smith and John Doe")
+    );
+    assert_eq!(event.get_description(), Some(details));
 }
 
 /// Moves a request's time (and proposed time) into the past, behind the
@@ -797,5 +833,41 @@ async fn existing_rows_migrate_to_30_minute_meetings() {
             .execute(&mut conn)
             .await
             .is_err()
+    );
+}
+
+#[tokio::test]
+async fn a_time_that_has_passed_cannot_be_agreed() {
+    let app = spawn_app().await;
+    let p = pair(&app).await;
+    let late = request_at(&app, &p.patient, p.sarah, &day_at(2, "09:00"), 30).await;
+    let_time_pass(&app, &late["id"]).await;
+    let res = put_status(
+        &app,
+        &p.researcher,
+        &late["id"],
+        json!({"status": "accepted"}),
+    )
+    .await;
+    assert_eq!(expect_error(res, StatusCode::CONFLICT).await.0, "conflict");
+
+    let other = app.new_patient("late-proposal@test.com").await;
+    let item = request_at(&app, &other, p.sarah, &day_at(3, "09:00"), 30).await;
+    moved(
+        &app,
+        &p.researcher,
+        &item["id"],
+        json!({"status": "proposed", "proposed_at": day_at(4, "09:00")}),
+    )
+    .await;
+    let_time_pass(&app, &item["id"]).await;
+    let res = put_status(&app, &other, &item["id"], json!({"status": "accepted"})).await;
+    assert_eq!(expect_error(res, StatusCode::CONFLICT).await.0, "conflict");
+    // Nothing was agreed.
+    assert!(
+        list(&app, &p.researcher)
+            .await
+            .iter()
+            .all(|r| r["status"] != "accepted")
     );
 }
