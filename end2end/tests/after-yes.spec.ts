@@ -1,5 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { hydrated, login, newPage, registerPatient, requestMeeting, scan } from "./helpers";
+import { hydrated, login, loginWithoutJs, newPage, registerPatient, requestMeeting, scan } from "./helpers";
 
 /** `YYYY-MM-DDTHH:MM`, `days` from today at `hour`, as a datetime-local input wants it. */
 function dayAt(days: number, hour: number): string {
@@ -122,13 +122,7 @@ test("proposing, accepting a proposal and cancelling work without JavaScript", a
   await requestMeeting(setup.page, "Dr. Amara Okafor", "Plain forms please");
   await setup.context.close();
 
-  const researcher = await browser.newContext({ javaScriptEnabled: false });
-  const rpage = await researcher.newPage();
-  await rpage.goto("/login");
-  await rpage.getByLabel("Email").fill("amara.okafor@test.com");
-  await rpage.getByLabel("Password").fill("password123");
-  await rpage.getByRole("button", { name: "Log in" }).click();
-  await expect(rpage).toHaveURL(/\/dashboard\/researcher$/);
+  const { context: researcher, page: rpage } = await loginWithoutJs(browser, "amara.okafor@test.com");
   await pendingCard(rpage, "Nico NoScript").getByRole("button", { name: "Propose another time" }).click();
   await expect(rpage).toHaveURL(/propose=\d+/);
   const card = pendingCard(rpage, "Nico NoScript");
@@ -136,13 +130,7 @@ test("proposing, accepting a proposal and cancelling work without JavaScript", a
   await card.getByRole("button", { name: "Send proposal" }).click();
   await expect(rpage.getByText("New time proposed.")).toBeVisible();
 
-  const patient = await browser.newContext({ javaScriptEnabled: false });
-  const ppage = await patient.newPage();
-  await ppage.goto("/login");
-  await ppage.getByLabel("Email").fill(email);
-  await ppage.getByLabel("Password").fill("a-long-password");
-  await ppage.getByRole("button", { name: "Log in" }).click();
-  await expect(ppage).toHaveURL(/\/dashboard\/patient$/);
+  const { context: patient, page: ppage } = await loginWithoutJs(browser, email, "a-long-password");
   const item = ppage.getByRole("listitem").filter({ hasText: "Dr. Amara Okafor" }).filter({ hasText: "Plain forms please" });
   await expect(item.getByText("Dr. Amara Okafor proposed another time")).toBeVisible();
   await item.getByRole("button", { name: "Accept new time" }).click();

@@ -79,3 +79,15 @@ export async function scan(page: Page, what: string) {
   );
   expect(found, what).toEqual([]);
 }
+
+/** A browser without JavaScript, logged in through the plain login form. */
+export async function loginWithoutJs(browser: Browser, email: string, password = PASSWORD) {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/dashboard\/(patient|researcher)$/);
+  return { context, page };
+}

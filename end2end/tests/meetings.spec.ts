@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { hydrated, login, newPage, pendingCount, registerPatient, requestMeeting, tomorrowAt } from "./helpers";
+import { hydrated, login, loginWithoutJs, newPage, pendingCount, registerPatient, requestMeeting, tomorrowAt } from "./helpers";
 
 test("the researcher declines with a reason and the patient sees Declined", async ({ browser }) => {
   const patient = await newPage(browser);
@@ -142,13 +142,7 @@ test("the request dialog works without JavaScript", async ({ browser }) => {
   const email = await registerPatient(setup.page, "Nora NoScript");
   await setup.context.close();
 
-  const context = await browser.newContext({ javaScriptEnabled: false });
-  const page = await context.newPage();
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("a-long-password");
-  await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(/\/dashboard\/patient$/);
+  const { context, page } = await loginWithoutJs(browser, email, "a-long-password");
   await page.goto("/experts");
   const card = page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: "Dr. Sarah Smith" }) });
   await card.getByRole("button", { name: "Request Meeting" }).click();

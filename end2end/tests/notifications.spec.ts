@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { hydrated, login, newPage, registerPatient, requestMeeting, scan } from "./helpers";
+import { hydrated, login, loginWithoutJs, newPage, registerPatient, requestMeeting, scan } from "./helpers";
 
 const CHECKBOX = "Email me about my meeting requests";
 
@@ -28,13 +28,7 @@ test("the settings page works without JavaScript", async ({ browser }) => {
   const email = await registerPatient(setup.page, "Nell NoScript");
   await setup.context.close();
 
-  const context = await browser.newContext({ javaScriptEnabled: false });
-  const page = await context.newPage();
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("a-long-password");
-  await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(/\/dashboard\/patient$/);
+  const { context, page } = await loginWithoutJs(browser, email, "a-long-password");
   await page.goto("/settings");
   await page.getByLabel(CHECKBOX).uncheck();
   await page.getByRole("button", { name: "Save" }).click();

@@ -4,52 +4,25 @@
 //! PostgreSQL in the test command's PostgreSQL pass.
 
 use crate::helpers::{
-    TestApp, expect_error, fresh_shared_database, spawn_app, spawn_app_with, spawn_instance_with,
+    TestApp, day_at, expect_error, fresh_shared_database, moved, post_request, put_status,
+    spawn_app, spawn_app_with, spawn_instance_with,
 };
 use crate::live::{Socket, connect, next_of};
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// `days` from today at `hh:mm` UTC, as RFC 3339.
-fn day_at(days: i64, hh_mm: &str) -> String {
-    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
-    format!("{}T{hh_mm}:00Z", day.format("%Y-%m-%d"))
-}
-
 /// Sends a request for `at` lasting `minutes`; returns the created item.
 async fn request_at(app: &TestApp, patient: &Client, expert: i64, at: &str, minutes: i64) -> Value {
-    let res = patient
-        .post(app.url("/api/meetings/"))
-        .json(&json!({
-            "expert_id": expert,
-            "message": "About the trial",
-            "preferred_at": at,
-            "meeting_type": "Video Call",
-            "time_zone": "Europe/Paris",
-            "duration_minutes": minutes,
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    res.json().await.unwrap()
-}
-
-async fn put_status(app: &TestApp, client: &Client, id: &Value, body: Value) -> Response {
-    client
-        .put(app.url(&format!("/api/meetings/{id}/status")))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// PUTs a change that must succeed; returns the updated item.
-async fn moved(app: &TestApp, client: &Client, id: &Value, body: Value) -> Value {
-    let res = put_status(app, client, id, body).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
+    let body = json!({
+        "expert_id": expert,
+        "message": "About the trial",
+        "preferred_at": at,
+        "meeting_type": "Video Call",
+        "time_zone": "Europe/Paris",
+        "duration_minutes": minutes,
+    });
+    post_request(app, patient, body).await
 }
 
 async fn list(app: &TestApp, client: &Client) -> Vec<Value> {

@@ -3,7 +3,8 @@
 //! installs (`TEST_SMTP_PYTHON`, from `scripts/test-smtp.sh`).
 
 use crate::helpers::{
-    TestApp, expect_error, fresh_shared_database, spawn_app, spawn_app_with, spawn_instance_with,
+    TestApp, day_at, expect_error, fresh_shared_database, moved, post_request, spawn_app,
+    spawn_app_with, spawn_instance_with,
 };
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
@@ -161,36 +162,19 @@ async fn app_mailing_to(port: u16) -> TestApp {
     spawn_app_with(&vars).await
 }
 
-fn day_at(days: i64, hh_mm: &str) -> String {
-    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
-    format!("{}T{hh_mm}:00Z", day.format("%Y-%m-%d"))
-}
-
 async fn create(app: &TestApp, patient: &Client, expert: i64, note: &str, days: i64) -> Value {
-    let res = patient
-        .post(app.url("/api/meetings/"))
-        .json(&json!({
-            "expert_id": expert,
-            "message": note,
-            "preferred_at": day_at(days, "09:00"),
-            "meeting_type": "Phone Call",
-            "time_zone": "Europe/Paris",
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    res.json().await.unwrap()
+    let body = json!({
+        "expert_id": expert,
+        "message": note,
+        "preferred_at": day_at(days, "09:00"),
+        "meeting_type": "Phone Call",
+        "time_zone": "Europe/Paris",
+    });
+    post_request(app, patient, body).await
 }
 
 async fn change(app: &TestApp, client: &Client, id: &Value, body: Value) {
-    let res = client
-        .put(app.url(&format!("/api/meetings/{id}/status")))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK, "{body}");
+    moved(app, client, id, body).await;
 }
 
 async fn outbox_rows(app: &TestApp) -> i64 {

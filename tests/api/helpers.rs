@@ -275,3 +275,38 @@ impl TestApp {
             .expect("client")
     }
 }
+
+/// `days` from today at `hh:mm` UTC, as RFC 3339.
+pub fn day_at(days: i64, hh_mm: &str) -> String {
+    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
+    format!("{}T{hh_mm}:00Z", day.format("%Y-%m-%d"))
+}
+
+/// POSTs a new request that must be created; returns the item.
+pub async fn post_request(app: &TestApp, patient: &Client, body: Value) -> Value {
+    let res = patient
+        .post(app.url("/api/meetings/"))
+        .json(&body)
+        .send()
+        .await
+        .expect("create request");
+    assert_eq!(res.status(), StatusCode::CREATED, "{body}");
+    res.json().await.expect("created item")
+}
+
+/// PUTs a change of status.
+pub async fn put_status(app: &TestApp, client: &Client, id: &Value, body: Value) -> Response {
+    client
+        .put(app.url(&format!("/api/meetings/{id}/status")))
+        .json(&body)
+        .send()
+        .await
+        .expect("change status")
+}
+
+/// PUTs a change of status that must succeed; returns the updated item.
+pub async fn moved(app: &TestApp, client: &Client, id: &Value, body: Value) -> Value {
+    let res = put_status(app, client, id, body.clone()).await;
+    assert_eq!(res.status(), StatusCode::OK, "{body}");
+    res.json().await.expect("updated item")
+}
