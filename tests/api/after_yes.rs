@@ -4,8 +4,8 @@
 //! PostgreSQL in the test command's PostgreSQL pass.
 
 use crate::helpers::{
-    TestApp, day_at, expect_error, fresh_shared_database, moved, post_request, put_status,
-    spawn_app, spawn_app_with, spawn_instance_with,
+    TestApp, bad_field, day_at, expect_error, fresh_shared_database, moved, post_request,
+    put_status, spawn_app, spawn_app_with, spawn_instance_with,
 };
 use crate::live::{Socket, connect, next_of};
 use reqwest::{Client, StatusCode};
@@ -118,13 +118,7 @@ async fn the_expert_proposes_another_time_and_the_patient_accepts_it_live() {
 
     // A proposal needs a time in the future, within a year.
     let res = put_status(&app, &p.researcher, id, json!({"status": "proposed"})).await;
-    assert_eq!(
-        expect_error(res, StatusCode::BAD_REQUEST)
-            .await
-            .1
-            .as_deref(),
-        Some("proposed_at")
-    );
+    assert_eq!(bad_field(res).await.as_deref(), Some("proposed_at"));
     for bad in [
         "2020-01-01T10:00:00Z",
         "tomorrow",
@@ -138,10 +132,7 @@ async fn the_expert_proposes_another_time_and_the_patient_accepts_it_live() {
         )
         .await;
         assert_eq!(
-            expect_error(res, StatusCode::BAD_REQUEST)
-                .await
-                .1
-                .as_deref(),
+            bad_field(res).await.as_deref(),
             Some("proposed_at"),
             "{bad}"
         );
@@ -274,13 +265,7 @@ async fn details_are_seen_only_while_the_meeting_is_accepted() {
             json!({"status": "accepted", "details": bad}),
         )
         .await;
-        assert_eq!(
-            expect_error(res, StatusCode::BAD_REQUEST)
-                .await
-                .1
-                .as_deref(),
-            Some("details")
-        );
+        assert_eq!(bad_field(res).await.as_deref(), Some("details"));
     }
     assert_eq!(list(&app, &p.patient).await[0]["status"], "pending");
 

@@ -247,6 +247,11 @@ pub async fn expect_error(res: Response, status: StatusCode) -> (String, Option<
     (code, body["error"]["field"].as_str().map(str::to_string))
 }
 
+/// Asserts a 400 in the API's error shape and returns the field it names.
+pub async fn bad_field(res: Response) -> Option<String> {
+    expect_error(res, StatusCode::BAD_REQUEST).await.1
+}
+
 impl TestApp {
     /// Logs in and returns the `Cookie` header value of the new session.
     pub async fn cookie_for(&self, email: &str) -> String {
