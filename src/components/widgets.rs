@@ -1,5 +1,5 @@
 use crate::components::browser;
-use crate::shared::model::{MeetingRequestView, MeetingStatus};
+use crate::shared::model::{Direction, MeetingRequestView, MeetingStatus};
 use leptos::prelude::*;
 
 /// A UTC instant shown in the viewer's own zone once hydrated (in UTC before).
@@ -47,7 +47,8 @@ pub fn RequestSummary(request: MeetingRequestView) -> impl IntoView {
             "Preferred time " <LocalTime at=request.preferred_at.clone()/>
             {format!(" · {} · {} minutes", request.meeting_type.label(), request.duration_minutes)}
         </p>
-        {(request.status == MeetingStatus::Proposed)
+        // The patient's card says it in its proposal block instead.
+        {(request.status == MeetingStatus::Proposed && request.direction == Direction::Received)
             .then_some(request.proposed_at.clone())
             .flatten()
             .map(|at| view! { <p class="meta proposed">"Proposed time " <LocalTime at/></p> })}
