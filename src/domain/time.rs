@@ -141,8 +141,11 @@ pub fn local_text(at: NaiveDateTime) -> String {
 }
 
 /// The lengths a meeting may have, in minutes (SPEC 11).
-pub const DURATIONS: [u32; 4] = [15, 30, 45, 60];
+pub const DURATIONS: [u32; 4] = [15, 30, 45, LONGEST_DURATION];
 pub const DEFAULT_DURATION: u32 = 30;
+/// The longest a meeting lasts: only meetings that started less than this
+/// long before a time can still be running at it.
+pub const LONGEST_DURATION: u32 = 60;
 
 /// `duration_minutes`: one of `DURATIONS`; absent means the default.
 pub fn parse_duration(raw: Option<i64>) -> Result<u32, ApiError> {

@@ -24,6 +24,14 @@ pub struct RequestRow {
     pub details: Option<String>,
 }
 
+impl RequestRow {
+    /// The meeting's length in minutes (the column's CHECK keeps it one of
+    /// `DURATIONS`).
+    pub fn minutes(&self) -> u32 {
+        u32::try_from(self.duration_minutes).unwrap_or(crate::domain::time::DEFAULT_DURATION)
+    }
+}
+
 /// One event of the log joined with its request, for replay.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct EventRow {
@@ -282,7 +290,7 @@ async fn overlapping(
     };
     // Only meetings starting less than the longest length before, and
     // before the end, can overlap.
-    let longest = chrono::Duration::minutes(i64::from(crate::domain::time::DURATIONS[3]));
+    let longest = chrono::Duration::minutes(i64::from(crate::domain::time::LONGEST_DURATION));
     let text = |t: chrono::NaiveDateTime| crate::server::db::time_text(t.and_utc());
     let end = begin + chrono::Duration::minutes(i64::from(minutes));
     let near: Vec<(String, i64)> = sqlx::query_as(

@@ -5,7 +5,7 @@
 
 use crate::domain::request::MESSAGE_TIME_FORMAT;
 use crate::domain::status::{self, Refusal};
-use crate::domain::time::{DEFAULT_DURATION, DURATIONS, meeting_end};
+use crate::domain::time::{LONGEST_DURATION, meeting_end};
 use crate::domain::{ListQuery, MeetingStatus, NewMeetingRequest, Party, Role, StatusChange};
 use crate::server::calendar as ics;
 use crate::server::db::{now_text, time_text};
@@ -39,7 +39,7 @@ pub fn view_for(row: &RequestRow, viewer_id: i64) -> MeetingRequestView {
         meeting_type: row.meeting_type,
         time_zone: row.time_zone.clone(),
         decision_reason: row.decision_reason.clone(),
-        duration_minutes: u32::try_from(row.duration_minutes).unwrap_or(DEFAULT_DURATION),
+        duration_minutes: row.minutes(),
         proposed_at: row.proposed_at.clone(),
         // How to join only while the meeting stands.
         details: (row.status == MeetingStatus::Accepted)
@@ -221,17 +221,16 @@ pub async fn change_status(
     // Someone else's request answers exactly as one that does not exist.
     let party = party_of(&row, actor.user.id).ok_or_else(not_found)?;
     status::authorize(party, row.status, change.to).map_err(ApiError::from)?;
-    let now = now_text();
-    if row.status == MeetingStatus::Accepted && row.preferred_at <= now {
+    let step = move_for(&row, Some(actor.user.id), &change);
+    if row.status == MeetingStatus::Accepted && row.preferred_at <= step.at {
         return Err(ApiError::conflict(
             "This meeting has already started: it can no longer be cancelled.",
         )
         .into());
     }
-    let step = move_for(&row, Some(actor.user.id), &change);
     // A time that has passed can no longer be agreed (it is about to expire).
     if let Some((_, start, _)) = &step.guard
-        && *start <= now
+        && *start <= step.at
     {
         return Err(ApiError::conflict("The time of this meeting has already passed.").into());
     }
@@ -253,7 +252,6 @@ fn move_for(
     let start = preferred_at
         .clone()
         .unwrap_or_else(|| row.preferred_at.clone());
-    let minutes = u32::try_from(row.duration_minutes).unwrap_or(DEFAULT_DURATION);
     meetings::StatusMove {
         id: row.id,
         actor_id,
@@ -264,7 +262,11 @@ fn move_for(
         preferred_at,
         proposed_at: change.proposed_at.map(time_text),
         details: change.details.as_ref().map(|d| d.to_string()),
-        guard: (change.to == MeetingStatus::Accepted).then_some((row.expert_id, start, minutes)),
+        guard: (change.to == MeetingStatus::Accepted).then_some((
+            row.expert_id,
+            start,
+            row.minutes(),
+        )),
     }
 }
 
@@ -325,10 +327,10 @@ async fn apply(
 /// Who is emailed about a move: the other party, or both when the server
 /// made it. Nobody is emailed about their own action.
 fn told_by_email(row: &RequestRow, actor_id: Option<i64>) -> Vec<i64> {
-    match actor_id {
-        None => vec![row.expert_id, row.requester_id],
-        Some(id) if id == row.requester_id => vec![row.expert_id],
-        Some(_) => vec![row.requester_id],
+    match mover(row, actor_id) {
+        Party::Server => vec![row.expert_id, row.requester_id],
+        Party::Requester => vec![row.expert_id],
+        Party::Expert => vec![row.requester_id],
     }
 }
 
@@ -380,7 +382,7 @@ pub async fn upcoming(state: &AppState, actor: &SessionUser) -> AppResult<Vec<Me
     const AT_MOST: i64 = 100;
     let now = chrono::Utc::now();
     // A meeting that started less than the longest length ago may still run.
-    let longest = chrono::Duration::minutes(i64::from(DURATIONS[3]));
+    let longest = chrono::Duration::minutes(i64::from(LONGEST_DURATION));
     let rows = meetings::accepted_from(
         &state.db.pool,
         actor.user.id,
@@ -389,16 +391,10 @@ pub async fn upcoming(state: &AppState, actor: &SessionUser) -> AppResult<Vec<Me
         AT_MOST,
     )
     .await?;
-    let now = time_text(now);
+    let now = now.naive_utc();
     Ok(rows
         .iter()
-        .filter(|r| {
-            meeting_end(
-                &r.preferred_at,
-                u32::try_from(r.duration_minutes).unwrap_or(0),
-            )
-            .is_some_and(|end| time_text(end.and_utc()) > now)
-        })
+        .filter(|r| meeting_end(&r.preferred_at, r.minutes()).is_some_and(|end| end > now))
         .map(|r| view_for(r, actor.user.id))
         .collect())
 }
@@ -422,7 +418,7 @@ pub async fn calendar(state: &AppState, actor: &SessionUser, id: i64) -> AppResu
         uid: format!("meeting-request-{}@meeting-requests", row.id),
         stamp,
         start,
-        minutes: u32::try_from(row.duration_minutes).unwrap_or(DEFAULT_DURATION),
+        minutes: row.minutes(),
         summary: format!(
             "{} with {} and {}",
             row.meeting_type.label(),
