@@ -1,5 +1,6 @@
 use super::config::Config;
 use super::db::Database;
+use super::directory::Researchers;
 use super::hub::EventHub;
 use super::passwords::Passwords;
 use super::session_cache::SessionCache;
@@ -21,6 +22,8 @@ pub struct AppState {
     /// Logins and registrations per client address.
     pub auth_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     pub sessions: Arc<SessionCache>,
+    /// Researchers' names, read once.
+    pub researchers: Arc<Researchers>,
     /// One permit per open WebSocket (`APP_MAX_SOCKETS`).
     pub sockets: Arc<tokio::sync::Semaphore>,
     /// Sends the outbox's emails; `None` without `APP_SMTP_URL` (then the

@@ -1,7 +1,9 @@
 //! Meeting requests and their append-only event log.
 
 use crate::domain::{ListQuery, MeetingStatus, MeetingType};
-use sqlx::{AnyConnection, AnyPool};
+use sqlx::any::AnyArguments;
+use sqlx::query::QueryAs;
+use sqlx::{Any, AnyConnection, AnyPool};
 
 /// A request with both parties' names, as every reader needs it.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -121,31 +123,84 @@ pub async fn sent_since(
     .await
 }
 
-/// Inserts a pending request and its creation event (inside the caller's
-/// transaction: `Database::write`). Returns (request id, event id). A second
-/// pending request for the same pair fails on the unique index.
-pub async fn insert(conn: &mut AnyConnection, new: &NewRequest) -> Result<(i64, i64), sqlx::Error> {
-    serialize_event_writers(conn).await?;
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO meeting_requests \
-         (requester_id, expert_id, message, status, created_at, updated_at, preferred_at, meeting_type, \
-          time_zone, duration_minutes) \
-         VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9) RETURNING id",
+/// An event as written: its id, and how many requests wait for the
+/// expert's answer right after it (counted in the same transaction, so the
+/// count sent with the event is the one that event left).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Written {
+    pub event_id: i64,
+    pub pending: i64,
+}
+
+/// The columns of an event row.
+const EVENT_INSERT: &str = "INSERT INTO meeting_request_events \
+     (request_id, actor_id, from_status, to_status, reason, created_at)";
+
+/// What an event insert returns: its id and the expert's pending count
+/// (`$N` names the expert's id among the query's arguments).
+fn event_returning(expert_param: usize) -> String {
+    format!(
+        "RETURNING id, (SELECT COUNT(*) FROM meeting_requests \
+         WHERE expert_id = ${expert_param} AND status = '{}')",
+        MeetingStatus::Pending.as_str()
     )
-    .bind(new.requester_id)
-    .bind(new.expert_id)
-    .bind(&new.message)
-    .bind(MeetingStatus::Pending)
-    .bind(&new.created_at)
-    .bind(&new.preferred_at)
-    .bind(new.meeting_type)
-    .bind(&new.time_zone)
-    .bind(i64::from(new.duration_minutes))
-    .fetch_one(&mut *conn)
-    .await?;
-    let event_id = insert_event(
+}
+
+/// Whether `conn` is SQLite's: there the writer task runs each statement on
+/// the driver's worker thread, so several statements of one step go as one
+/// multi-statement query, one round trip.
+fn is_sqlite(conn: &AnyConnection) -> bool {
+    conn.backend_name() == "SQLite"
+}
+
+/// Inserts a pending request and its creation event (inside the caller's
+/// transaction: `Database::write`). Returns the request id and the event. A
+/// second pending request for the same pair fails on the unique index.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    new: &NewRequest,
+) -> Result<(i64, Written), sqlx::Error> {
+    const INSERT_REQUEST: &str = "INSERT INTO meeting_requests \
+         (requester_id, expert_id, message, status, created_at, updated_at, preferred_at, \
+          meeting_type, time_zone, duration_minutes) \
+         VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9)";
+    fn bind<'q, O>(
+        q: QueryAs<'q, Any, O, AnyArguments<'q>>,
+        new: &'q NewRequest,
+    ) -> QueryAs<'q, Any, O, AnyArguments<'q>> {
+        q.bind(new.requester_id)
+            .bind(new.expert_id)
+            .bind(&new.message)
+            .bind(MeetingStatus::Pending)
+            .bind(&new.created_at)
+            .bind(&new.preferred_at)
+            .bind(new.meeting_type)
+            .bind(&new.time_zone)
+            .bind(i64::from(new.duration_minutes))
+    }
+    if is_sqlite(conn) {
+        // Both rows and the count in one round trip; the event refers to
+        // the request just inserted.
+        let sql = format!(
+            "{INSERT_REQUEST}; {EVENT_INSERT} \
+             VALUES (last_insert_rowid(), $1, NULL, $4, NULL, $5) {}, request_id",
+            event_returning(2)
+        );
+        let rows = bind(sqlx::query_as(&sql), new)
+            .fetch_all(&mut *conn)
+            .await?;
+        let (event_id, pending, id) = one_row(rows)?;
+        return Ok((id, Written { event_id, pending }));
+    }
+    serialize_event_writers(conn).await?;
+    let sql = format!("{INSERT_REQUEST} RETURNING id");
+    let (id,): (i64,) = bind(sqlx::query_as(&sql), new)
+        .fetch_one(&mut *conn)
+        .await?;
+    let written = insert_event(
         conn,
         id,
+        new.expert_id,
         Some(new.requester_id),
         None,
         MeetingStatus::Pending,
@@ -153,7 +208,12 @@ pub async fn insert(conn: &mut AnyConnection, new: &NewRequest) -> Result<(i64, 
         &new.created_at,
     )
     .await?;
-    Ok((id, event_id))
+    Ok((id, written))
+}
+
+/// The one row a multi-statement query returns (from its last statement).
+fn one_row<T>(rows: Vec<T>) -> Result<T, sqlx::Error> {
+    rows.into_iter().next().ok_or(sqlx::Error::RowNotFound)
 }
 
 /// Makes event ids commit in order. PostgreSQL hands out identity ids at
@@ -170,27 +230,31 @@ async fn serialize_event_writers(conn: &mut AnyConnection) -> Result<(), sqlx::E
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn insert_event(
     conn: &mut AnyConnection,
     request_id: i64,
+    expert_id: i64,
     actor_id: Option<i64>,
     from: Option<MeetingStatus>,
     to: MeetingStatus,
     reason: Option<&str>,
     at: &str,
-) -> Result<i64, sqlx::Error> {
-    let (event_id,): (i64,) = sqlx::query_as(
-        "INSERT INTO meeting_request_events (request_id, actor_id, from_status, to_status, reason, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(request_id)
-    .bind(actor_id)
-    .bind(from)
-    .bind(to)
-    .bind(reason)
-    .bind(at)
-    .fetch_one(&mut *conn)
-    .await?;
+) -> Result<Written, sqlx::Error> {
+    let sql = format!(
+        "{EVENT_INSERT} VALUES ($1, $2, $3, $4, $5, $6) {}",
+        event_returning(7)
+    );
+    let (event_id, pending): (i64, i64) = sqlx::query_as(&sql)
+        .bind(request_id)
+        .bind(actor_id)
+        .bind(from)
+        .bind(to)
+        .bind(reason)
+        .bind(at)
+        .bind(expert_id)
+        .fetch_one(&mut *conn)
+        .await?;
     // Several instances learn of the event at commit (hub/postgres.rs).
     if conn.backend_name() == "PostgreSQL" {
         sqlx::query("SELECT pg_notify($1, $2)")
@@ -199,12 +263,14 @@ async fn insert_event(
             .execute(conn)
             .await?;
     }
-    Ok(event_id)
+    Ok(Written { event_id, pending })
 }
 
 /// One move of the status flow.
 pub struct StatusMove {
     pub id: i64,
+    /// The request's expert (whose pending count the move may change).
+    pub expert_id: i64,
     /// `None` for the server's own moves.
     pub actor_id: Option<i64>,
     pub from: MeetingStatus,
@@ -225,8 +291,8 @@ pub struct StatusMove {
 /// How a move ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Moved {
-    /// Done: the event's id.
-    Done(i64),
+    /// Done: the event.
+    Done(Written),
     /// The request had moved meanwhile; nothing was written.
     Stale,
     /// The expert has another accepted meeting at that time (its start).
@@ -245,27 +311,49 @@ pub async fn apply_move(conn: &mut AnyConnection, m: &StatusMove) -> Result<Move
     {
         return Ok(Moved::Overlap(other));
     }
-    let updated = sqlx::query(
-        "UPDATE meeting_requests SET status = $1, updated_at = $2, decision_reason = $3, \
-         preferred_at = COALESCE($4, preferred_at), proposed_at = COALESCE($5, proposed_at), \
-         details = $6 WHERE id = $7 AND status = $8",
-    )
-    .bind(m.to)
-    .bind(&m.at)
-    .bind(&m.reason)
-    .bind(&m.preferred_at)
-    .bind(&m.proposed_at)
-    .bind(&m.details)
-    .bind(m.id)
-    .bind(m.from)
-    .execute(&mut *conn)
-    .await?;
-    if updated.rows_affected() != 1 {
+    const UPDATE: &str = "UPDATE meeting_requests SET status = $1, updated_at = $2, \
+         decision_reason = $3, preferred_at = COALESCE($4, preferred_at), \
+         proposed_at = COALESCE($5, proposed_at), details = $6 WHERE id = $7 AND status = $8";
+    fn bind<'q, O>(
+        q: QueryAs<'q, Any, O, AnyArguments<'q>>,
+        m: &'q StatusMove,
+    ) -> QueryAs<'q, Any, O, AnyArguments<'q>> {
+        q.bind(m.to)
+            .bind(&m.at)
+            .bind(&m.reason)
+            .bind(&m.preferred_at)
+            .bind(&m.proposed_at)
+            .bind(&m.details)
+            .bind(m.id)
+            .bind(m.from)
+    }
+    if is_sqlite(conn) {
+        // The update and its event in one round trip: the event is written
+        // only if the update changed the row.
+        let sql = format!(
+            "{UPDATE}; {EVENT_INSERT} SELECT $7, $9, $8, $1, $3, $2 WHERE changes() = 1 {}",
+            event_returning(10)
+        );
+        let rows: Vec<(i64, i64)> = bind(sqlx::query_as(&sql), m)
+            .bind(m.actor_id)
+            .bind(m.expert_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        return Ok(match rows.first() {
+            Some(&(event_id, pending)) => Moved::Done(Written { event_id, pending }),
+            None => Moved::Stale,
+        });
+    }
+    let updated: Option<(i64,)> = bind(sqlx::query_as(&format!("{UPDATE} RETURNING id")), m)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if updated.is_none() {
         return Ok(Moved::Stale);
     }
-    let event_id = insert_event(
+    let written = insert_event(
         conn,
         m.id,
+        m.expert_id,
         m.actor_id,
         Some(m.from),
         m.to,
@@ -273,7 +361,7 @@ pub async fn apply_move(conn: &mut AnyConnection, m: &StatusMove) -> Result<Move
         &m.at,
     )
     .await?;
-    Ok(Moved::Done(event_id))
+    Ok(Moved::Done(written))
 }
 
 /// The start of an accepted meeting of `expert_id` (other than `id`) that

@@ -10,7 +10,7 @@ use crate::domain::{ListQuery, MeetingStatus, NewMeetingRequest, Party, Role, St
 use crate::server::calendar as ics;
 use crate::server::db::{now_text, time_text};
 use crate::server::error::{AppError, AppResult};
-use crate::server::repo::meetings::{EventRow, Moved, RequestRow};
+use crate::server::repo::meetings::{EventRow, Moved, RequestRow, Written};
 use crate::server::repo::{self, meetings, outbox, users};
 use crate::server::services::accounts::{SessionUser, require_role};
 use crate::server::state::AppState;
@@ -96,21 +96,12 @@ pub async fn create(
         )
         .into());
     }
-    let expert = users::find_by_id(&state.db.pool, request.expert_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("No such researcher."))?;
-    if expert.role != Role::Researcher {
-        return Err(ApiError::invalid(
-            "expert_id",
-            "Meeting requests can only be sent to researchers.",
-        )
-        .into());
-    }
+    let expert_name = researcher_name(state, request.expert_id).await?;
     let preferred = &request.preferred;
     let local = TzDatabase.local_text(&preferred.zone, preferred.at, MESSAGE_TIME_FORMAT);
     let new = meetings::NewRequest {
         requester_id: actor.user.id,
-        expert_id: expert.id,
+        expert_id: request.expert_id,
         message: request.message(&local),
         created_at: now_text(),
         preferred_at: time_text(preferred.at),
@@ -134,21 +125,44 @@ pub async fn create(
                         return Ok(Err(oldest));
                     }
                 }
-                let (id, event_id) = meetings::insert(c, &new).await?;
+                let (id, written) = meetings::insert(c, &new).await?;
                 if mail {
-                    outbox::enqueue(c, event_id, &[new.expert_id], &new.created_at).await?;
+                    outbox::enqueue(c, written.event_id, &[new.expert_id], &new.created_at).await?;
                 }
-                Ok(Ok((id, event_id, new)))
+                Ok(Ok((id, written, new)))
             })
         })
         .await
         .map_err(pending_already)?;
-    let (id, event_id, new) = written.map_err(|oldest| pair_limit_reached(actor, oldest))?;
-    tracing::info!(request_id = id, event_id, "meeting request created");
+    let (id, written, new) = written.map_err(|oldest| pair_limit_reached(actor, oldest))?;
+    tracing::info!(
+        request_id = id,
+        event_id = written.event_id,
+        "meeting request created"
+    );
     // The row as stored, without reading it back.
-    let row = new.into_row(id, actor.user.full_name.clone(), expert.full_name);
-    publish(state, &row, event_id, None).await?;
+    let row = new.into_row(id, actor.user.full_name.clone(), expert_name.to_string());
+    publish(state, &row, written, None);
     Ok(view_for(&row, actor.user.id))
+}
+
+/// The name of researcher `id`: 404 for no account, 400 for one that is not
+/// a researcher's.
+async fn researcher_name(state: &AppState, id: i64) -> AppResult<std::sync::Arc<str>> {
+    if let Some(name) = state.researchers.get(id) {
+        return Ok(name);
+    }
+    let user = users::find_by_id(&state.db.pool, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such researcher."))?;
+    if user.role != Role::Researcher {
+        return Err(ApiError::invalid(
+            "expert_id",
+            "Meeting requests can only be sent to researchers.",
+        )
+        .into());
+    }
+    Ok(state.researchers.put(id, &user.full_name))
 }
 
 /// 429 until the oldest request of the last 24 hours leaves the window.
@@ -254,6 +268,7 @@ fn move_for(
         .unwrap_or_else(|| row.preferred_at.clone());
     meetings::StatusMove {
         id: row.id,
+        expert_id: row.expert_id,
         actor_id,
         from: row.status,
         to: change.to,
@@ -289,18 +304,18 @@ async fn apply(
         .write(move |c| {
             Box::pin(async move {
                 let moved = meetings::apply_move(c, &step).await?;
-                if let Moved::Done(event_id) = moved {
-                    outbox::enqueue(c, event_id, &emailed, &step.at).await?;
+                if let Moved::Done(written) = moved {
+                    outbox::enqueue(c, written.event_id, &emailed, &step.at).await?;
                 }
                 Ok((moved, step))
             })
         })
         .await?;
     match moved {
-        (Moved::Done(event_id), step) => {
+        (Moved::Done(written), step) => {
             tracing::info!(
                 request_id = row.id,
-                event_id,
+                event_id = written.event_id,
                 to = step.to.as_str(),
                 "meeting request status changed"
             );
@@ -313,7 +328,7 @@ async fn apply(
                 details: step.details,
                 ..row
             };
-            publish(state, &row, event_id, step.actor_id).await?;
+            publish(state, &row, written, step.actor_id);
             Ok(row)
         }
         (Moved::Stale, _) => {
@@ -431,26 +446,20 @@ pub async fn calendar(state: &AppState, actor: &SessionUser, id: i64) -> AppResu
 }
 
 /// Tells both parties after commit (the actor's other tabs too), and the
-/// expert their pending count. A hub that reads the event log (several
+/// expert their pending count as the event left it. A hub that reads the event log (several
 /// instances) learns of it there.
-async fn publish(
-    state: &AppState,
-    row: &RequestRow,
-    event_id: i64,
-    actor_id: Option<i64>,
-) -> AppResult<()> {
+fn publish(state: &AppState, row: &RequestRow, written: Written, actor_id: Option<i64>) {
     if state.hub.reads_log() {
-        return Ok(());
+        return;
     }
     let created = row.status == MeetingStatus::Pending && row.updated_at.is_none();
-    for (to, event) in frames_for(row, event_id, created, actor_id) {
+    for (to, event) in frames_for(row, written.event_id, created, actor_id) {
         state.hub.publish(to, &event);
     }
-    let count = pending_count(state, row.expert_id).await?;
+    let count = written.pending;
     state
         .hub
         .publish(row.expert_id, &LiveEvent::PendingCount { count });
-    Ok(())
 }
 
 /// The frames of an event about `row` (as it stood right after the event):
