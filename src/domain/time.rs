@@ -187,6 +187,22 @@ pub fn overlaps(a: &str, a_minutes: u32, b: &str, b_minutes: u32) -> bool {
     }
 }
 
+/// The rule of `overlaps` as bounds on the other meeting's start, for a
+/// query to test: a meeting of `d` minutes shares a minute with the one
+/// from `start` lasting `minutes` if, and only if, it starts before `end`
+/// and after `start - d`. Gives `end` and, for each of `DURATIONS`, that
+/// earliest start (exclusive).
+pub fn overlap_bounds(
+    start: NaiveDateTime,
+    minutes: u32,
+) -> (NaiveDateTime, [(u32, NaiveDateTime); DURATIONS.len()]) {
+    let end = start + Duration::minutes(i64::from(minutes));
+    (
+        end,
+        DURATIONS.map(|d| (d, start - Duration::minutes(i64::from(d)))),
+    )
+}
+
 /// In the future, and at most a year ahead.
 fn check_ahead(
     field: &'static str,
@@ -210,6 +226,28 @@ fn check_ahead(
 
 #[cfg(test)]
 pub(crate) mod tests {
+    /// `overlap_bounds` says what `overlaps` says, for every length and
+    /// every start from two hours before to two hours after.
+    #[test]
+    fn overlap_bounds_agree_with_overlaps() {
+        let a = "2026-05-04T10:00:00Z";
+        let a_start = parse_stored(a).unwrap();
+        for a_minutes in DURATIONS {
+            let (end, earliest) = overlap_bounds(a_start, a_minutes);
+            for offset in -120..=120 {
+                let b_start = a_start + Duration::minutes(offset);
+                let b = format!("{}Z", local_text(b_start));
+                for (b_minutes, after) in earliest {
+                    assert_eq!(
+                        overlaps(a, a_minutes, &b, b_minutes),
+                        b_start < end && b_start > after,
+                        "{a} {a_minutes} / {b} {b_minutes}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn local_input_is_read_as_a_datetime_local_value() {
         let t = parse_local("2026-03-29T14:05").unwrap();

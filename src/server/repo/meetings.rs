@@ -1,9 +1,11 @@
 //! Meeting requests and their append-only event log.
 
+use crate::domain::time::{DURATIONS, LONGEST_DURATION};
 use crate::domain::{ListQuery, MeetingStatus, MeetingType};
 use sqlx::any::AnyArguments;
 use sqlx::query::QueryAs;
 use sqlx::{Any, AnyConnection, AnyPool};
+use std::sync::LazyLock;
 
 /// A request with both parties' names, as every reader needs it.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -306,19 +308,26 @@ pub enum Moved {
 /// so of two racing overlapping acceptances one wins.
 pub async fn apply_move(conn: &mut AnyConnection, m: &StatusMove) -> Result<Moved, sqlx::Error> {
     serialize_event_writers(conn).await?;
-    if let Some((expert_id, start, minutes)) = &m.guard
-        && let Some(other) = overlapping(conn, *expert_id, m.id, start, *minutes).await?
-    {
-        return Ok(Moved::Overlap(other));
+    // An acceptance updates only if no accepted meeting of the expert
+    // overlaps, tested in the same statement.
+    let bounds = m.guard.as_ref().and_then(|(_, start, minutes)| {
+        crate::domain::time::parse_stored(start).map(|s| overlap_bounds(s, *minutes))
+    });
+    let mut update = String::from(
+        "UPDATE meeting_requests SET status = $1, updated_at = $2, decision_reason = $3, \
+         preferred_at = COALESCE($4, preferred_at), proposed_at = COALESCE($5, proposed_at), \
+         details = $6 WHERE id = $7 AND status = $8 AND expert_id = $9",
+    );
+    if bounds.is_some() {
+        update.push_str(&NO_OVERLAP);
     }
-    const UPDATE: &str = "UPDATE meeting_requests SET status = $1, updated_at = $2, \
-         decision_reason = $3, preferred_at = COALESCE($4, preferred_at), \
-         proposed_at = COALESCE($5, proposed_at), details = $6 WHERE id = $7 AND status = $8";
     fn bind<'q, O>(
         q: QueryAs<'q, Any, O, AnyArguments<'q>>,
         m: &'q StatusMove,
+        bounds: &'q Option<OverlapBounds>,
     ) -> QueryAs<'q, Any, O, AnyArguments<'q>> {
-        q.bind(m.to)
+        let q = q
+            .bind(m.to)
             .bind(&m.at)
             .bind(&m.reason)
             .bind(&m.preferred_at)
@@ -326,43 +335,97 @@ pub async fn apply_move(conn: &mut AnyConnection, m: &StatusMove) -> Result<Move
             .bind(&m.details)
             .bind(m.id)
             .bind(m.from)
+            .bind(m.expert_id);
+        match bounds {
+            Some((end, earliest)) => earliest.iter().fold(q.bind(end), |q, e| q.bind(e)),
+            None => q,
+        }
     }
-    if is_sqlite(conn) {
+    let done = if is_sqlite(conn) {
         // The update and its event in one round trip: the event is written
         // only if the update changed the row.
+        let actor = if bounds.is_some() {
+            11 + DURATIONS.len()
+        } else {
+            10
+        };
         let sql = format!(
-            "{UPDATE}; {EVENT_INSERT} SELECT $7, $9, $8, $1, $3, $2 WHERE changes() = 1 {}",
-            event_returning(10)
+            "{update}; {EVENT_INSERT} SELECT $7, ${actor}, $8, $1, $3, $2 WHERE changes() = 1 {}",
+            event_returning(9)
         );
-        let rows: Vec<(i64, i64)> = bind(sqlx::query_as(&sql), m)
+        let rows: Vec<(i64, i64)> = bind(sqlx::query_as(&sql), m, &bounds)
             .bind(m.actor_id)
-            .bind(m.expert_id)
             .fetch_all(&mut *conn)
             .await?;
-        return Ok(match rows.first() {
-            Some(&(event_id, pending)) => Moved::Done(Written { event_id, pending }),
-            None => Moved::Stale,
-        });
+        rows.first()
+            .map(|&(event_id, pending)| Written { event_id, pending })
+    } else {
+        let sql = format!("{update} RETURNING id");
+        let moved: Option<(i64,)> = bind(sqlx::query_as(&sql), m, &bounds)
+            .fetch_optional(&mut *conn)
+            .await?;
+        match moved {
+            Some(_) => Some(
+                insert_event(
+                    conn,
+                    m.id,
+                    m.expert_id,
+                    m.actor_id,
+                    Some(m.from),
+                    m.to,
+                    m.reason.as_deref(),
+                    &m.at,
+                )
+                .await?,
+            ),
+            None => None,
+        }
+    };
+    if let Some(written) = done {
+        return Ok(Moved::Done(written));
     }
-    let updated: Option<(i64,)> = bind(sqlx::query_as(&format!("{UPDATE} RETURNING id")), m)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if updated.is_none() {
-        return Ok(Moved::Stale);
+    // Nothing moved: another meeting in the way, or the request had moved.
+    if let Some((expert_id, start, minutes)) = &m.guard
+        && let Some(other) = overlapping(conn, *expert_id, m.id, start, *minutes).await?
+    {
+        return Ok(Moved::Overlap(other));
     }
-    let written = insert_event(
-        conn,
-        m.id,
-        m.expert_id,
-        m.actor_id,
-        Some(m.from),
-        m.to,
-        m.reason.as_deref(),
-        &m.at,
-    )
-    .await?;
-    Ok(Moved::Done(written))
+    Ok(Moved::Stale)
 }
+
+/// The end of a meeting and, for each length, the earliest start (exclusive)
+/// of another meeting that would overlap it, as stored text.
+type OverlapBounds = (String, [String; DURATIONS.len()]);
+
+fn overlap_bounds(start: chrono::NaiveDateTime, minutes: u32) -> OverlapBounds {
+    let text = |t: chrono::NaiveDateTime| crate::server::db::time_text(t.and_utc());
+    let (end, earliest) = crate::domain::time::overlap_bounds(start, minutes);
+    (text(end), earliest.map(|(_, t)| text(t)))
+}
+
+/// `AND` no accepted meeting of expert $9 other than $7 shares a minute with
+/// this one: it would start before $10 and after the bound of its length
+/// ($11 for `DURATIONS[0]`, and so on).
+static NO_OVERLAP: LazyLock<String> = LazyLock::new(|| {
+    let cases: String = DURATIONS
+        .iter()
+        .enumerate()
+        .map(|(i, d)| format!(" WHEN {d} THEN ${}", 11 + i))
+        .collect();
+    // The bound of the longest length is the earliest: with it the search
+    // is a short range of the index of accepted meetings by time.
+    let earliest = DURATIONS
+        .iter()
+        .position(|d| *d == LONGEST_DURATION)
+        .unwrap_or(0)
+        + 11;
+    format!(
+        " AND NOT EXISTS (SELECT 1 FROM meeting_requests o WHERE o.expert_id = $9 \
+         AND o.status = '{}' AND o.id <> $7 AND o.preferred_at < $10 \
+         AND o.preferred_at > ${earliest} AND o.preferred_at > CASE o.duration_minutes{cases} END)",
+        MeetingStatus::Accepted.as_str()
+    )
+});
 
 /// The start of an accepted meeting of `expert_id` (other than `id`) that
 /// shares a minute with `minutes` from `start`, if any.
@@ -381,18 +444,21 @@ async fn overlapping(
     let longest = chrono::Duration::minutes(i64::from(crate::domain::time::LONGEST_DURATION));
     let text = |t: chrono::NaiveDateTime| crate::server::db::time_text(t.and_utc());
     let end = begin + chrono::Duration::minutes(i64::from(minutes));
-    let near: Vec<(String, i64)> = sqlx::query_as(
+    // Statuses are written into the SQL, not bound, so that SQLite can use
+    // the partial indexes made for these searches.
+    let sql = format!(
         "SELECT preferred_at, duration_minutes FROM meeting_requests \
-         WHERE expert_id = $1 AND status = $2 AND id <> $3 AND preferred_at > $4 AND preferred_at < $5 \
-         ORDER BY preferred_at",
-    )
-    .bind(expert_id)
-    .bind(MeetingStatus::Accepted)
-    .bind(id)
-    .bind(text(begin - longest))
-    .bind(text(end))
-    .fetch_all(&mut *conn)
-    .await?;
+         WHERE expert_id = $1 AND status = '{}' AND id <> $2 AND preferred_at > $3 \
+         AND preferred_at < $4 ORDER BY preferred_at",
+        MeetingStatus::Accepted.as_str()
+    );
+    let near: Vec<(String, i64)> = sqlx::query_as(&sql)
+        .bind(expert_id)
+        .bind(id)
+        .bind(text(begin - longest))
+        .bind(text(end))
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(near
         .into_iter()
         .find(|(at, len)| {
@@ -409,13 +475,14 @@ pub async fn due_to_expire(
     limit: i64,
 ) -> Result<Vec<RequestRow>, sqlx::Error> {
     let sql = format!(
-        "{SELECT_REQUEST} WHERE (r.status = $1 AND r.preferred_at <= $2) \
-         OR (r.status = $3 AND r.proposed_at <= $2) ORDER BY r.id LIMIT $4"
+        "{SELECT_REQUEST} WHERE r.status IN ('{pending}', '{proposed}') \
+         AND ((r.status = '{pending}' AND r.preferred_at <= $1) \
+         OR (r.status = '{proposed}' AND r.proposed_at <= $1)) ORDER BY r.id LIMIT $2",
+        pending = MeetingStatus::Pending.as_str(),
+        proposed = MeetingStatus::Proposed.as_str(),
     );
     sqlx::query_as(&sql)
-        .bind(MeetingStatus::Pending)
         .bind(now)
-        .bind(MeetingStatus::Proposed)
         .bind(limit)
         .fetch_all(pool)
         .await
@@ -436,12 +503,12 @@ pub async fn accepted_from(
         "r.requester_id"
     };
     let sql = format!(
-        "{SELECT_REQUEST} WHERE {party} = $1 AND r.status = $2 AND r.preferred_at > $3 \
-         ORDER BY r.preferred_at, r.id LIMIT $4"
+        "{SELECT_REQUEST} WHERE {party} = $1 AND r.status = '{}' AND r.preferred_at > $2 \
+         ORDER BY r.preferred_at, r.id LIMIT $3",
+        MeetingStatus::Accepted.as_str()
     );
     sqlx::query_as(&sql)
         .bind(user_id)
-        .bind(MeetingStatus::Accepted)
         .bind(after)
         .bind(limit)
         .fetch_all(pool)
