@@ -9,6 +9,7 @@ mod writer;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use std::time::Duration;
+pub use writer::Tx;
 use writer::{WriteFn, Writer};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,7 +127,8 @@ impl Database {
             Some(writer) => writer.write(work).await,
             None => {
                 let mut tx = self.pool.begin().await?;
-                let value = work(&mut tx).await?;
+                let mut owed = None;
+                let value = work(Tx::new(&mut tx, &mut owed)).await?;
                 tx.commit().await?;
                 Ok(value)
             }

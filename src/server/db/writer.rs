@@ -5,6 +5,12 @@
 //! `SAVEPOINT` (a command that fails rolls back alone), commits once, and
 //! only then answers every caller. One fsync serves the whole batch, and no
 //! writer ever waits in SQLite's busy handler: there is no other writer.
+//!
+//! Every statement is a round trip to the driver's worker thread, so the
+//! control statements travel with the commands: the `BEGIN` (or the release
+//! of the previous command's savepoint) and the next `SAVEPOINT` lead a
+//! command's first query (`Tx::lead`). A batch of n commands costs n + 1
+//! round trips beyond the commands' own further statements.
 
 use futures::future::BoxFuture;
 use sqlx::{AnyConnection, Connection, Executor};
@@ -17,24 +23,58 @@ const MAX_BATCH: usize = 256;
 /// Commands waiting for the writer; senders wait when it is full.
 const QUEUE: usize = 4096;
 
-/// What a write is: work on the connection of an open transaction, done
-/// once, its result handed back after commit.
+/// What a write is: work inside a transaction, done once, its result handed
+/// back after commit.
 pub trait WriteFn<T>:
-    for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send + 'static
+    for<'c> FnOnce(Tx<'c>) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send + 'static
 {
 }
 
 impl<T, F> WriteFn<T> for F where
-    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>>
-        + Send
-        + 'static
+    F: for<'c> FnOnce(Tx<'c>) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send + 'static
 {
+}
+
+/// The connection a write command runs on, and the control statements still
+/// owed before its first statement (none on PostgreSQL, where a write is a
+/// transaction of its own).
+pub struct Tx<'c> {
+    conn: &'c mut AnyConnection,
+    owed: &'c mut Option<&'static str>,
+}
+
+impl<'c> Tx<'c> {
+    pub(super) fn new(conn: &'c mut AnyConnection, owed: &'c mut Option<&'static str>) -> Self {
+        Tx { conn, owed }
+    }
+
+    /// The connection, once the owed statements have run.
+    pub async fn conn(&mut self) -> Result<&mut AnyConnection, sqlx::Error> {
+        if let Some(control) = self.owed.take() {
+            self.conn.execute(control).await?;
+        }
+        Ok(&mut *self.conn)
+    }
+
+    /// `sql` led by the owed statements, and the connection to run it on:
+    /// one multi-statement query, one round trip (SQLite).
+    pub fn lead(&mut self, sql: &str) -> (String, &mut AnyConnection) {
+        let sql = match self.owed.take() {
+            Some(control) => format!("{control}; {sql}"),
+            None => sql.to_string(),
+        };
+        (sql, &mut *self.conn)
+    }
+
+    pub fn backend_name(&self) -> &str {
+        self.conn.backend_name()
+    }
 }
 
 /// One write command, its result kept until the batch has committed.
 trait Command: Send {
     /// Runs the command; returns whether it succeeded.
-    fn run<'c>(&'c mut self, conn: &'c mut AnyConnection) -> BoxFuture<'c, bool>;
+    fn run<'c>(&'c mut self, tx: Tx<'c>) -> BoxFuture<'c, bool>;
     /// Answers the caller once the batch's fate is known.
     fn finish(self: Box<Self>, commit: Result<(), &sqlx::Error>);
 }
@@ -46,12 +86,12 @@ struct Job<T, F> {
 }
 
 impl<T: Send + 'static, F: WriteFn<T>> Command for Job<T, F> {
-    fn run<'c>(&'c mut self, conn: &'c mut AnyConnection) -> BoxFuture<'c, bool> {
+    fn run<'c>(&'c mut self, tx: Tx<'c>) -> BoxFuture<'c, bool> {
         Box::pin(async move {
             let Some(work) = self.work.take() else {
                 return false;
             };
-            let result = work(conn).await;
+            let result = work(tx).await;
             let ok = result.is_ok();
             self.result = Some(result);
             ok
@@ -154,20 +194,23 @@ async fn run_batch(
     conn: &mut AnyConnection,
     batch: &mut [Box<dyn Command>],
 ) -> Result<(), sqlx::Error> {
-    // Each control step is one round trip to SQLite's worker thread: the
-    // savepoint of the next command rides with the end of the previous one.
-    conn.execute("BEGIN IMMEDIATE; SAVEPOINT command").await?;
-    let last = batch.len().saturating_sub(1);
-    for (i, command) in batch.iter_mut().enumerate() {
-        if !command.run(conn).await {
-            conn.execute("ROLLBACK TO command").await?;
+    // Owed before the next command's first statement. A command that runs a
+    // statement takes it; one that runs none leaves it for the next.
+    let mut owed = Some("BEGIN IMMEDIATE; SAVEPOINT command");
+    let mut open = false;
+    for command in batch.iter_mut() {
+        let ok = command.run(Tx::new(conn, &mut owed)).await;
+        if owed.is_none() {
+            // The command ran inside its savepoint.
+            open = true;
+            if !ok {
+                conn.execute("ROLLBACK TO command").await?;
+            }
+            owed = Some("RELEASE command; SAVEPOINT command");
         }
-        conn.execute(if i == last {
-            "RELEASE command; COMMIT"
-        } else {
-            "RELEASE command; SAVEPOINT command"
-        })
-        .await?;
+    }
+    if open {
+        conn.execute("RELEASE command; COMMIT").await?;
     }
     Ok(())
 }
@@ -189,16 +232,31 @@ mod tests {
 
     fn insert(
         x: i64,
-    ) -> impl for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<u64, sqlx::Error>>
-    + Send
-    + 'static {
-        move |c| {
+    ) -> impl for<'c> FnOnce(Tx<'c>) -> BoxFuture<'c, Result<u64, sqlx::Error>> + Send + 'static
+    {
+        move |mut tx| Box::pin(async move { insert_on(&mut tx, x).await })
+    }
+
+    async fn insert_on(tx: &mut Tx<'_>, x: i64) -> Result<u64, sqlx::Error> {
+        Ok(sqlx::query("INSERT INTO t (x) VALUES ($1)")
+            .bind(x)
+            .execute(tx.conn().await?)
+            .await?
+            .rows_affected())
+    }
+
+    /// The same insert, led by the control statements (one round trip).
+    fn insert_led(
+        x: i64,
+    ) -> impl for<'c> FnOnce(Tx<'c>) -> BoxFuture<'c, Result<u64, sqlx::Error>> + Send + 'static
+    {
+        move |mut tx| {
             Box::pin(async move {
-                Ok(sqlx::query("INSERT INTO t (x) VALUES ($1)")
-                    .bind(x)
-                    .execute(c)
-                    .await?
-                    .rows_affected())
+                // (The rows it returns, not `rows_affected`, which adds up
+                // SQLite's counts over the control statements too.)
+                let (sql, conn) = tx.lead("INSERT INTO t (x) VALUES ($1) RETURNING x");
+                let rows: Vec<(i64,)> = sqlx::query_as(&sql).bind(x).fetch_all(conn).await?;
+                Ok(rows.len() as u64)
             })
         }
     }
@@ -226,6 +284,49 @@ mod tests {
         assert_eq!(rows, vec![(1,), (2,)]);
     }
 
+    /// Commands whose first query carries the control statements: the one
+    /// that fails still rolls back alone, and commands that run no statement
+    /// (done, or refused before touching the database) leave the savepoint
+    /// to the next.
+    #[tokio::test(flavor = "current_thread")]
+    async fn led_commands_share_the_batch_and_fail_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, reader) = writer(&dir).await;
+        fn nothing(_tx: Tx<'_>) -> BoxFuture<'_, Result<u64, sqlx::Error>> {
+            Box::pin(async { Ok(0) })
+        }
+        fn refused(_tx: Tx<'_>) -> BoxFuture<'_, Result<u64, sqlx::Error>> {
+            Box::pin(async { Err(sqlx::Error::RowNotFound) })
+        }
+        let (a, b, c, d, e, f) = tokio::join!(
+            w.write(nothing),
+            w.write(insert_led(1)),
+            w.write(insert_led(1)),
+            w.write(refused),
+            w.write(insert(3)),
+            w.write(insert_led(2)),
+        );
+        assert_eq!(a.unwrap(), 0);
+        assert_eq!(b.unwrap(), 1);
+        assert!(c.unwrap_err().as_database_error().is_some());
+        assert!(matches!(d, Err(sqlx::Error::RowNotFound)));
+        assert_eq!(e.unwrap(), 1);
+        assert_eq!(f.unwrap(), 1);
+        assert_eq!(w.stats(), (1, 6), "one batch of six commands");
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT x FROM t ORDER BY x")
+            .fetch_all(&reader)
+            .await
+            .unwrap();
+        assert_eq!(rows, vec![(1,), (2,), (3,)]);
+        // A batch of a led command alone commits too.
+        w.write(insert_led(4)).await.unwrap();
+        let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM t")
+            .fetch_one(&reader)
+            .await
+            .unwrap();
+        assert_eq!(n.0, 4);
+    }
+
     /// A writer that died (only a panic ends it) is seen as dead, so that
     /// `/healthz` reports it, and its callers get an error, not a hang.
     #[tokio::test(flavor = "current_thread")]
@@ -234,7 +335,7 @@ mod tests {
         let (w, _reader) = writer(&dir).await;
         assert!(w.is_alive());
         let lost = w
-            .write(|_c| -> BoxFuture<'_, Result<(), sqlx::Error>> {
+            .write(|_tx| -> BoxFuture<'_, Result<(), sqlx::Error>> {
                 Box::pin(async { panic!("a bug in a command") })
             })
             .await;
@@ -249,10 +350,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (w, reader) = writer(&dir).await;
         let failed = w
-            .write(|c| {
+            .write(|mut tx| {
                 Box::pin(async move {
-                    insert(5)(c).await?;
-                    insert(5)(c).await
+                    insert_on(&mut tx, 5).await?;
+                    insert_on(&mut tx, 5).await
                 })
             })
             .await;

@@ -88,7 +88,9 @@ async fn send_due(state: &AppState, mailer: &Mailer) -> AppResult<usize> {
                 let outcome = mailer.send(&mail).await;
                 state
                     .db
-                    .write(move |c| Box::pin(async move { record(c, &mail, outcome).await }))
+                    .write(move |mut tx| {
+                        Box::pin(async move { record(tx.conn().await?, &mail, outcome).await })
+                    })
                     .await?;
                 handled += 1;
             }

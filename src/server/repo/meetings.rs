@@ -2,6 +2,7 @@
 
 use crate::domain::time::{DURATIONS, LONGEST_DURATION};
 use crate::domain::{ListQuery, MeetingStatus, MeetingType};
+use crate::server::db::Tx;
 use sqlx::any::AnyArguments;
 use sqlx::query::QueryAs;
 use sqlx::{Any, AnyConnection, AnyPool};
@@ -151,17 +152,14 @@ fn event_returning(expert_param: usize) -> String {
 /// Whether `conn` is SQLite's: there the writer task runs each statement on
 /// the driver's worker thread, so several statements of one step go as one
 /// multi-statement query, one round trip.
-fn is_sqlite(conn: &AnyConnection) -> bool {
-    conn.backend_name() == "SQLite"
+fn is_sqlite(tx: &Tx<'_>) -> bool {
+    tx.backend_name() == "SQLite"
 }
 
 /// Inserts a pending request and its creation event (inside the caller's
 /// transaction: `Database::write`). Returns the request id and the event. A
 /// second pending request for the same pair fails on the unique index.
-pub async fn insert(
-    conn: &mut AnyConnection,
-    new: &NewRequest,
-) -> Result<(i64, Written), sqlx::Error> {
+pub async fn insert(tx: &mut Tx<'_>, new: &NewRequest) -> Result<(i64, Written), sqlx::Error> {
     const INSERT_REQUEST: &str = "INSERT INTO meeting_requests \
          (requester_id, expert_id, message, status, created_at, updated_at, preferred_at, \
           meeting_type, time_zone, duration_minutes) \
@@ -180,20 +178,19 @@ pub async fn insert(
             .bind(&new.time_zone)
             .bind(i64::from(new.duration_minutes))
     }
-    if is_sqlite(conn) {
-        // Both rows and the count in one round trip; the event refers to
-        // the request just inserted.
-        let sql = format!(
+    if is_sqlite(tx) {
+        // Both rows and the count in one round trip (with the writer's
+        // control statements); the event refers to the request just inserted.
+        let (sql, conn) = tx.lead(&format!(
             "{INSERT_REQUEST}; {EVENT_INSERT} \
              VALUES (last_insert_rowid(), $1, NULL, $4, NULL, $5) {}, request_id",
             event_returning(2)
-        );
-        let rows = bind(sqlx::query_as(&sql), new)
-            .fetch_all(&mut *conn)
-            .await?;
+        ));
+        let rows = bind(sqlx::query_as(&sql), new).fetch_all(conn).await?;
         let (event_id, pending, id) = one_row(rows)?;
         return Ok((id, Written { event_id, pending }));
     }
+    let conn = tx.conn().await?;
     serialize_event_writers(conn).await?;
     let sql = format!("{INSERT_REQUEST} RETURNING id");
     let (id,): (i64,) = bind(sqlx::query_as(&sql), new)
@@ -306,8 +303,7 @@ pub enum Moved {
 /// An acceptance first looks for an overlapping accepted meeting of the same
 /// expert, in the same transaction and behind the same lock as the update,
 /// so of two racing overlapping acceptances one wins.
-pub async fn apply_move(conn: &mut AnyConnection, m: &StatusMove) -> Result<Moved, sqlx::Error> {
-    serialize_event_writers(conn).await?;
+pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove) -> Result<Moved, sqlx::Error> {
     // An acceptance updates only if no accepted meeting of the expert
     // overlaps, tested in the same statement.
     let bounds = m.guard.as_ref().and_then(|(_, start, minutes)| {
@@ -341,25 +337,28 @@ pub async fn apply_move(conn: &mut AnyConnection, m: &StatusMove) -> Result<Move
             None => q,
         }
     }
-    let done = if is_sqlite(conn) {
-        // The update and its event in one round trip: the event is written
-        // only if the update changed the row.
+    let done = if is_sqlite(tx) {
+        // The update and its event in one round trip (with the writer's
+        // control statements): the event is written only if the update
+        // changed the row.
         let actor = if bounds.is_some() {
             11 + DURATIONS.len()
         } else {
             10
         };
-        let sql = format!(
+        let (sql, conn) = tx.lead(&format!(
             "{update}; {EVENT_INSERT} SELECT $7, ${actor}, $8, $1, $3, $2 WHERE changes() = 1 {}",
             event_returning(9)
-        );
+        ));
         let rows: Vec<(i64, i64)> = bind(sqlx::query_as(&sql), m, &bounds)
             .bind(m.actor_id)
-            .fetch_all(&mut *conn)
+            .fetch_all(conn)
             .await?;
         rows.first()
             .map(|&(event_id, pending)| Written { event_id, pending })
     } else {
+        let conn = tx.conn().await?;
+        serialize_event_writers(conn).await?;
         let sql = format!("{update} RETURNING id");
         let moved: Option<(i64,)> = bind(sqlx::query_as(&sql), m, &bounds)
             .fetch_optional(&mut *conn)
@@ -386,7 +385,8 @@ pub async fn apply_move(conn: &mut AnyConnection, m: &StatusMove) -> Result<Move
     }
     // Nothing moved: another meeting in the way, or the request had moved.
     if let Some((expert_id, start, minutes)) = &m.guard
-        && let Some(other) = overlapping(conn, *expert_id, m.id, start, *minutes).await?
+        && let Some(other) =
+            overlapping(tx.conn().await?, *expert_id, m.id, start, *minutes).await?
     {
         return Ok(Moved::Overlap(other));
     }

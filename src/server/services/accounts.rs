@@ -108,7 +108,7 @@ pub async fn register(
     };
     let id = state
         .db
-        .write(move |c| Box::pin(async move { users::insert(c, &new).await }))
+        .write(move |mut tx| Box::pin(async move { users::insert(tx.conn().await?, &new).await }))
         .await
         .map_err(|e| {
             if repo::is_unique_violation(&e) {
@@ -178,8 +178,10 @@ pub async fn login(
     let Some(row) = row.filter(|_| valid) else {
         state
             .db
-            .write(move |c| {
-                Box::pin(async move { sessions::record_failure(c, &email, &address, now).await })
+            .write(move |mut tx| {
+                Box::pin(async move {
+                    sessions::record_failure(tx.conn().await?, &email, &address, now).await
+                })
             })
             .await?;
         return Err(wrong_credentials());
@@ -192,8 +194,9 @@ pub async fn login(
     let replaced = previous_id.clone();
     state
         .db
-        .write(move |c| {
+        .write(move |mut tx| {
             Box::pin(async move {
+                let c = tx.conn().await?;
                 if let Some(previous) = &replaced {
                     sessions::delete(c, previous).await?;
                 }
@@ -246,7 +249,9 @@ pub async fn resolve_session(state: &AppState, token: &str) -> AppResult<Option<
         let touched = id.clone();
         state
             .db
-            .write(move |c| Box::pin(async move { sessions::touch(c, &touched, now).await }))
+            .write(move |mut tx| {
+                Box::pin(async move { sessions::touch(tx.conn().await?, &touched, now).await })
+            })
             .await?;
         state.sessions.touched(&id, now);
         row.last_seen_at = now;
@@ -278,7 +283,9 @@ async fn end_session(state: &AppState, id: String) -> AppResult<()> {
     let deleted = id.clone();
     state
         .db
-        .write(move |c| Box::pin(async move { sessions::delete(c, &deleted).await }))
+        .write(move |mut tx| {
+            Box::pin(async move { sessions::delete(tx.conn().await?, &deleted).await })
+        })
         .await?;
     ended(state, &id);
     Ok(())
@@ -297,8 +304,9 @@ pub async fn sweep(state: &AppState) -> AppResult<()> {
     let idle_cutoff = now - state.config.session_idle_secs;
     state
         .db
-        .write(move |c| {
+        .write(move |mut tx| {
             Box::pin(async move {
+                let c = tx.conn().await?;
                 sessions::delete_expired(c, now, idle_cutoff).await?;
                 sessions::forget_failures_before(c, now - FAILURE_WINDOW).await
             })
@@ -337,7 +345,9 @@ pub async fn set_preferences(
     let on = preferences.email_notifications;
     state
         .db
-        .write(move |c| Box::pin(async move { users::set_email_notifications(c, id, on).await }))
+        .write(move |mut tx| {
+            Box::pin(async move { users::set_email_notifications(tx.conn().await?, id, on).await })
+        })
         .await?;
     tracing::info!(user_id = id, email_notifications = on, "preferences saved");
     Ok(preferences)

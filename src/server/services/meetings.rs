@@ -116,17 +116,19 @@ pub async fn create(
     // slip past the limit.
     let written = state
         .db
-        .write(move |c| {
+        .write(move |mut tx| {
             Box::pin(async move {
                 if limit > 0 {
+                    let c = tx.conn().await?;
                     let (sent, oldest) =
                         meetings::sent_since(c, new.requester_id, new.expert_id, &day_ago).await?;
                     if sent >= i64::from(limit) {
                         return Ok(Err(oldest));
                     }
                 }
-                let (id, written) = meetings::insert(c, &new).await?;
+                let (id, written) = meetings::insert(&mut tx, &new).await?;
                 if mail {
+                    let c = tx.conn().await?;
                     outbox::enqueue(c, written.event_id, &[new.expert_id], &new.created_at).await?;
                 }
                 Ok(Ok((id, written, new)))
@@ -301,10 +303,11 @@ async fn apply(
     };
     let moved = state
         .db
-        .write(move |c| {
+        .write(move |mut tx| {
             Box::pin(async move {
-                let moved = meetings::apply_move(c, &step).await?;
+                let moved = meetings::apply_move(&mut tx, &step).await?;
                 if let Moved::Done(written) = moved {
+                    let c = tx.conn().await?;
                     outbox::enqueue(c, written.event_id, &emailed, &step.at).await?;
                 }
                 Ok((moved, step))
