@@ -10,7 +10,7 @@ use super::jobs::Jobs;
 use super::mail::Mailer;
 use super::passwords::Passwords;
 use super::serve;
-use super::state::AppState;
+use super::state::{AppState, Services};
 use crate::app::{App, shell};
 use axum::Router;
 use axum::body::Body;
@@ -77,7 +77,7 @@ impl Application {
             )),
             None => None,
         };
-        let state = AppState {
+        let state = AppState::new(Services {
             mailer,
             leptos_options: config.leptos.clone(),
             db,
@@ -88,7 +88,7 @@ impl Application {
             researchers: Arc::default(),
             sockets: Arc::new(tokio::sync::Semaphore::new(config.max_sockets)),
             config: Arc::new(config),
-        };
+        });
         if state.config.demo {
             let created = demo::seed(&state)
                 .await

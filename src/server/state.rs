@@ -10,10 +10,27 @@ use leptos::config::LeptosOptions;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-/// Everything a handler or server function needs, cloned cheaply per request.
-/// Server functions receive it as context (`expect_context::<AppState>()`).
+/// Everything a handler or server function needs, cloned cheaply per request
+/// (one shared `Services`: a clone is one reference count). Server functions
+/// receive it as context (`expect_context::<AppState>()`).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        AppState(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+pub struct Services {
     pub leptos_options: LeptosOptions,
     pub db: Database,
     pub hub: Arc<dyn EventHub>,
