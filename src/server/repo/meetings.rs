@@ -191,7 +191,6 @@ pub async fn insert(tx: &mut Tx<'_>, new: &NewRequest) -> Result<(i64, Written),
         return Ok((id, Written { event_id, pending }));
     }
     let conn = tx.conn().await?;
-    serialize_event_writers(conn).await?;
     let sql = format!("{INSERT_REQUEST} RETURNING id");
     let (id,): (i64,) = bind(sqlx::query_as(&sql), new)
         .fetch_one(&mut *conn)
@@ -219,16 +218,21 @@ fn one_row<T>(rows: Vec<T>) -> Result<T, sqlx::Error> {
 /// insert but shows rows at commit, so two concurrent writers could commit
 /// ids out of order and a client resuming with `since` could skip the
 /// smaller one. A transaction-scoped advisory lock serializes the writers of
-/// the log (on SQLite the one writer task orders all writes already).
+/// the log from their event's insert to their commit (on SQLite the one
+/// writer task orders all writes already).
+const EVENT_LOG_LOCK: &str = "SELECT pg_advisory_xact_lock(7223)";
+
+/// Takes the event log's lock ahead of the event (PostgreSQL): for a move
+/// whose check must see every move committed before it (an acceptance and
+/// its overlap guard).
 async fn serialize_event_writers(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    if conn.backend_name() == "PostgreSQL" {
-        sqlx::query("SELECT pg_advisory_xact_lock(7223)")
-            .execute(conn)
-            .await?;
-    }
+    sqlx::query(EVENT_LOG_LOCK).execute(conn).await?;
     Ok(())
 }
 
+/// Appends an event on PostgreSQL, in one statement: take the event log's
+/// lock, insert, announce the event at commit to every instance
+/// (`hub/postgres.rs` listens), and count the expert's pending requests.
 #[allow(clippy::too_many_arguments)]
 async fn insert_event(
     conn: &mut AnyConnection,
@@ -241,8 +245,12 @@ async fn insert_event(
     at: &str,
 ) -> Result<Written, sqlx::Error> {
     let sql = format!(
-        "{EVENT_INSERT} VALUES ($1, $2, $3, $4, $5, $6) {}",
-        event_returning(7)
+        "WITH lock AS ({EVENT_LOG_LOCK}), \
+         event AS ({EVENT_INSERT} SELECT $1, $2, $3, $4, $5, $6 FROM lock RETURNING id), \
+         told AS (SELECT pg_notify($8, event.id::text) FROM event) \
+         SELECT event.id, (SELECT COUNT(*) FROM meeting_requests \
+         WHERE expert_id = $7 AND status = '{}') FROM event, told",
+        MeetingStatus::Pending.as_str()
     );
     let (event_id, pending): (i64, i64) = sqlx::query_as(&sql)
         .bind(request_id)
@@ -252,16 +260,9 @@ async fn insert_event(
         .bind(reason)
         .bind(at)
         .bind(expert_id)
+        .bind(EVENTS_CHANNEL)
         .fetch_one(&mut *conn)
         .await?;
-    // Several instances learn of the event at commit (hub/postgres.rs).
-    if conn.backend_name() == "PostgreSQL" {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(EVENTS_CHANNEL)
-            .bind(event_id.to_string())
-            .execute(conn)
-            .await?;
-    }
     Ok(Written { event_id, pending })
 }
 
@@ -300,9 +301,10 @@ pub enum Moved {
 
 /// Moves a request from `from` to `to` if, and only if, it is still at
 /// `from`: one conditional update, so of two racing moves exactly one wins.
-/// An acceptance first looks for an overlapping accepted meeting of the same
-/// expert, in the same transaction and behind the same lock as the update,
-/// so of two racing overlapping acceptances one wins.
+/// An acceptance updates only if no accepted meeting of the same expert
+/// overlaps, tested in the update itself (SQLite: behind the one writer;
+/// PostgreSQL: behind the event log's lock, taken first), so of two racing
+/// overlapping acceptances one wins.
 pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove) -> Result<Moved, sqlx::Error> {
     // An acceptance updates only if no accepted meeting of the expert
     // overlaps, tested in the same statement.
@@ -358,7 +360,9 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove) -> Result<Moved, sqlx::
             .map(|&(event_id, pending)| Written { event_id, pending })
     } else {
         let conn = tx.conn().await?;
-        serialize_event_writers(conn).await?;
+        if bounds.is_some() {
+            serialize_event_writers(conn).await?;
+        }
         let sql = format!("{update} RETURNING id");
         let moved: Option<(i64,)> = bind(sqlx::query_as(&sql), m, &bounds)
             .fetch_optional(&mut *conn)
