@@ -4,7 +4,7 @@
 # release build, logged out and as each role. Prints the median scores and
 # LCP as a Markdown table for BENCHMARKS.md. A measurement, not a test.
 #
-#   cargo leptos build --release --precompress && scripts/lighthouse.sh
+#   scripts/build-release.sh && scripts/lighthouse.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -21,7 +21,7 @@ export CHROME_PATH=${CHROME_PATH:-/usr/bin/chromium}
 
 target_dir=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
 server="$target_dir/release/meeting-requests"
-[ -x "$server" ] || { echo "build first: cargo leptos build --release --precompress" >&2; exit 1; }
+[ -x "$server" ] || { echo "build first: scripts/build-release.sh" >&2; exit 1; }
 
 work=$(mktemp -d)
 port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')

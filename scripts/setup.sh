@@ -27,14 +27,16 @@ command -v npm >/dev/null || die "npm is required (it comes with Node.js)."
 
 toolchain=$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
 if ! rustup toolchain list | grep -q "^$toolchain"; then
-  say "installing Rust $toolchain (minimal, with rustfmt, clippy, wasm32)"
-  rustup toolchain install "$toolchain" --profile minimal --component rustfmt,clippy --target wasm32-unknown-unknown
+  say "installing Rust $toolchain (minimal, with rustfmt, clippy, rust-src, wasm32)"
+  rustup toolchain install "$toolchain" --profile minimal --component rustfmt,clippy,rust-src --target wasm32-unknown-unknown
 fi
 if ! rustup target list --installed --toolchain "$toolchain" | grep -q wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown --toolchain "$toolchain"
 fi
-for component in rustfmt clippy; do
+# rust-src: the release WebAssembly compiles the standard library again for
+# size (scripts/build-release.sh).
+for component in rustfmt clippy rust-src; do
   if ! rustup component list --installed --toolchain "$toolchain" | grep -q "^$component"; then
     say "adding $component"
     rustup component add "$component" --toolchain "$toolchain"
