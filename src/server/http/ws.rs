@@ -15,6 +15,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use futures::stream::SplitSink;
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use std::time::Duration;
@@ -114,12 +115,11 @@ pub async fn upgrade(
         .on_upgrade(move |socket| serve(state, session, since, socket, permit))
 }
 
-async fn send_text(
-    socket: &mut futures::stream::SplitSink<WebSocket, Message>,
-    text: &str,
-) -> bool {
+/// Sends one message within `WRITE_TIMEOUT`. Boxed, like the other futures
+/// that only run now and then: an idle socket's future stays small.
+async fn send(sink: &mut SplitSink<WebSocket, Message>, message: Message) -> bool {
     matches!(
-        timeout(WRITE_TIMEOUT, socket.send(Message::Text(text.into()))).await,
+        Box::pin(timeout(WRITE_TIMEOUT, sink.send(message))).await,
         Ok(Ok(()))
     )
 }
@@ -155,7 +155,9 @@ async fn serve(
     let mut subscription = state.hub.subscribe(session.user.id, &session.session_id);
     let (mut sink, mut stream) = socket.split();
 
-    let frames = match opening_frames(&state, &session, since).await {
+    // Futures that read the database are boxed: they live only while they
+    // run, instead of sizing this future (an idle socket's memory) for good.
+    let frames = match Box::pin(opening_frames(&state, &session, since)).await {
         Ok(frames) => frames,
         Err(err) => {
             err.log();
@@ -174,13 +176,13 @@ async fn serve(
             // now: older frames still on their way (a hub catching up with
             // the log) would only repeat them.
             FrameKey::Resync => {
-                replayed_up_to = meetings::last_event_id(&state).await.unwrap_or(0);
+                replayed_up_to = Box::pin(meetings::last_event_id(&state)).await.unwrap_or(0);
             }
         }
         let Ok(text) = serde_json::to_string(frame) else {
             continue;
         };
-        if !send_text(&mut sink, &text).await {
+        if !send(&mut sink, Message::Text(text.into())).await {
             return;
         }
     }
@@ -201,18 +203,18 @@ async fn serve(
                         FrameKey::PendingCount(n) => last_count = Some(n),
                         FrameKey::Event(_) | FrameKey::Resync => {}
                     }
-                    if !send_text(&mut sink, &text).await {
+                    if !send(&mut sink, Message::Text((&*text).into())).await {
                         break;
                     }
                 }
                 None => {
                     // Dropped by the hub: fell behind, replaced, or the session ended.
                     let close = close_frame(subscription.closed());
-                    let _ = timeout(WRITE_TIMEOUT, sink.send(Message::Close(Some(close)))).await;
+                    send(&mut sink, Message::Close(Some(close))).await;
                     break;
                 }
             },
-            _ = &mut session_check => match accounts::alive_until(&state, &session.session_id).await {
+            _ = &mut session_check => match Box::pin(accounts::alive_until(&state, &session.session_id)).await {
                 Ok(Some(ends_at)) => session_check.as_mut().reset(check_at(ends_at)),
                 // Ended: `alive_until` closed the session's sockets, this one
                 // included; its end arrives through the subscription.
@@ -231,7 +233,7 @@ async fn serve(
                 if last_heard.elapsed() > DEAD_AFTER {
                     break;
                 }
-                if !matches!(timeout(WRITE_TIMEOUT, sink.send(Message::Ping(Default::default()))).await, Ok(Ok(()))) {
+                if !send(&mut sink, Message::Ping(Default::default())).await {
                     break;
                 }
             }

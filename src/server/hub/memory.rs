@@ -1,11 +1,11 @@
 //! The single-instance hub: a map from user to bounded per-connection queues.
 
-use super::{Closed, EventHub, Frame, FrameKey, SOCKETS_PER_USER, Subscription};
+use super::{Closed, EventHub, Frame, FrameKey, SOCKETS_PER_USER, Subscription, frame_queue};
 use crate::shared::model::LiveEvent;
+use futures::channel::mpsc;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::mpsc;
 
 struct Connection {
     id: u64,
@@ -77,22 +77,22 @@ impl EventHub for InProcessHub {
         if let Some(list) = map.get_mut(&user_id) {
             // A connection whose queue is full cannot keep up: drop it rather
             // than wait. Its client reconnects and resyncs with `since`.
-            list.retain(|c| match c.tx.try_send(frame.clone()) {
+            list.retain_mut(|c| match c.tx.try_send(frame.clone()) {
                 Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
+                Err(e) if e.is_full() => {
                     tracing::warn!(
                         connection = c.id,
                         "dropping a live connection that fell behind"
                     );
                     false
                 }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
+                Err(_) => false,
             });
         }
     }
 
     fn subscribe(&self, user_id: i64, session_id: &str) -> Subscription {
-        let (tx, rx) = mpsc::channel(self.queue_capacity);
+        let (tx, rx) = frame_queue(self.queue_capacity);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let reason = Arc::new(AtomicU16::new(0));
         {
@@ -160,7 +160,7 @@ mod tests {
             r#"{"type":"pending_count","count":4}"#
         );
         assert!(a2.frames.recv().await.is_some());
-        assert!(b.frames.try_recv().is_err());
+        assert!(b.frames.try_recv().is_none());
     }
 
     #[tokio::test]

@@ -10,8 +10,9 @@ pub use memory::InProcessHub;
 pub use postgres::PostgresHub;
 
 use crate::shared::model::{LiveEvent, close_code};
+use futures::StreamExt;
+use futures::channel::mpsc;
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
 /// One frame, serialized once for every connection of its recipient.
 #[derive(Clone, Debug)]
@@ -75,8 +76,32 @@ pub enum Closed {
 /// Open sockets allowed per user (per instance); an extra one closes the oldest.
 pub const SOCKETS_PER_USER: usize = 10;
 
+/// The frames on their way to one connection, in order: a bounded queue
+/// that allocates per queued frame rather than up front, so an idle
+/// socket's queue costs a few hundred bytes.
+pub struct Frames(mpsc::Receiver<Frame>);
+
+impl Frames {
+    /// The next frame; `None` once the hub has dropped the connection.
+    pub async fn recv(&mut self) -> Option<Frame> {
+        self.0.next().await
+    }
+
+    /// A frame already queued, if any.
+    pub fn try_recv(&mut self) -> Option<Frame> {
+        self.0.try_recv().ok()
+    }
+}
+
+/// A queue of `capacity` frames and its receiving end.
+pub(crate) fn frame_queue(capacity: usize) -> (mpsc::Sender<Frame>, Frames) {
+    // The queue holds `buffer` frames plus one per sender (one here).
+    let (tx, rx) = mpsc::channel(capacity.saturating_sub(1));
+    (tx, Frames(rx))
+}
+
 pub struct Subscription {
-    pub frames: mpsc::Receiver<Frame>,
+    pub frames: Frames,
     pub(crate) reason: Arc<std::sync::atomic::AtomicU16>,
     pub(crate) _guard: Box<dyn Send + Sync>,
 }
