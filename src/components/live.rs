@@ -441,37 +441,38 @@ mod tests {
 pub fn DesktopNotifications() -> impl IntoView {
     let permission = RwSignal::new(None::<&'static str>);
     Effect::new(move |_| permission.set(super::browser::notification_permission()));
-    move || match permission.get() {
+    // The paragraph is there from the server's first paint, its height
+    // reserved (style/main.css), so what fills it once the browser has
+    // answered moves nothing below it.
+    let state = move || match permission.get() {
         Some("default") => Some(
             view! {
-                <p class="desktop-notifications">
-                    <button
-                        type="button"
-                        class="button secondary small"
-                        on:click=move |_| {
-                            super::browser::ask_notification_permission(move || {
-                                permission.set(super::browser::notification_permission())
-                            })
-                        }
-                    >
-                        "Turn on desktop notifications"
-                    </button>
-                </p>
+                <button
+                    type="button"
+                    class="button secondary small"
+                    on:click=move |_| {
+                        super::browser::ask_notification_permission(move || {
+                            permission.set(super::browser::notification_permission())
+                        })
+                    }
+                >
+                    "Turn on desktop notifications"
+                </button>
             }
             .into_any(),
         ),
-        Some("granted") => Some(
-            view! { <p class="desktop-notifications muted">"Desktop notifications are on."</p> }
-                .into_any(),
-        ),
+        Some("granted") => {
+            Some(view! { <span class="muted">"Desktop notifications are on."</span> }.into_any())
+        }
         Some(_) => Some(
             view! {
-                <p class="desktop-notifications muted">
+                <span class="muted">
                     "Desktop notifications are blocked in this browser's site settings."
-                </p>
+                </span>
             }
             .into_any(),
         ),
         None => None,
-    }
+    };
+    view! { <p class="desktop-notifications">{state}</p> }
 }
