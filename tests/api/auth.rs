@@ -415,25 +415,28 @@ async fn healthz_and_pages() {
     assert_eq!(anon.status(), StatusCode::FOUND);
     assert_eq!(anon.headers()["location"], "/login");
     let researcher = app.researcher().await;
-    let wrong = researcher
-        .get(app.url("/dashboard/patient"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
-    let right = researcher
-        .get(app.url("/dashboard/researcher"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(right.status(), StatusCode::OK);
-    assert!(
-        right
-            .text()
-            .await
-            .unwrap()
-            .contains("Pending Meeting Requests (0)")
-    );
+    // (This test has failed twice in CI with a 503 after about 30 s, never
+    // locally: on failure it says how long the page took and what it said.)
+    let page = |path: &'static str| {
+        let (client, url) = (researcher.clone(), app.url(path));
+        async move {
+            let started = std::time::Instant::now();
+            let res = client.get(url).send().await.unwrap();
+            let status = res.status();
+            let body = res.text().await.unwrap_or_default();
+            let seen = format!(
+                "{path} answered {status} after {:?}: {}",
+                started.elapsed(),
+                body.chars().take(800).collect::<String>()
+            );
+            (status, body, seen)
+        }
+    };
+    let (status, _, seen) = page("/dashboard/patient").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{seen}");
+    let (status, body, seen) = page("/dashboard/researcher").await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    assert!(body.contains("Pending Meeting Requests (0)"), "{seen}");
 }
 
 #[tokio::test]
