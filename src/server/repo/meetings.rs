@@ -222,9 +222,10 @@ fn one_row<T>(rows: Vec<T>) -> Result<T, sqlx::Error> {
 /// writer task orders all writes already).
 const EVENT_LOG_LOCK: &str = "SELECT pg_advisory_xact_lock(7223)";
 
-/// Takes the event log's lock ahead of the event (PostgreSQL): for a move
-/// whose check must see every move committed before it (an acceptance and
-/// its overlap guard).
+/// Takes the event log's lock ahead of a move's update (PostgreSQL): an
+/// acceptance's overlap guard must see every move committed before it, and
+/// a move that locked its row first and the log second would deadlock with
+/// one that did the opposite.
 async fn serialize_event_writers(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     sqlx::query(EVENT_LOG_LOCK).execute(conn).await?;
     Ok(())
@@ -360,9 +361,10 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove) -> Result<Moved, sqlx::
             .map(|&(event_id, pending)| Written { event_id, pending })
     } else {
         let conn = tx.conn().await?;
-        if bounds.is_some() {
-            serialize_event_writers(conn).await?;
-        }
+        // The log's lock before the row's: every move takes them in this
+        // order (its event takes the log's lock again), so two moves of
+        // one request never wait for each other in a cycle.
+        serialize_event_writers(conn).await?;
         let sql = format!("{update} RETURNING id");
         let moved: Option<(i64,)> = bind(sqlx::query_as(&sql), m, &bounds)
             .fetch_optional(&mut *conn)
