@@ -285,8 +285,8 @@ pub struct StatusMove {
     /// How to join (with `accepted`); the column is cleared otherwise.
     pub details: Option<String>,
     /// With `accepted`: the meeting that must not overlap another accepted
-    /// meeting of the same expert (expert id, start, minutes).
-    pub guard: Option<(i64, String, u32)>,
+    /// meeting of the same expert (start, minutes).
+    pub guard: Option<(String, u32)>,
 }
 
 /// How a move ended.
@@ -307,9 +307,7 @@ pub enum Moved {
 /// PostgreSQL: behind the event log's lock, taken first), so of two racing
 /// overlapping acceptances one wins.
 pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove) -> Result<Moved, sqlx::Error> {
-    // An acceptance updates only if no accepted meeting of the expert
-    // overlaps, tested in the same statement.
-    let bounds = m.guard.as_ref().and_then(|(_, start, minutes)| {
+    let bounds = m.guard.as_ref().and_then(|(start, minutes)| {
         crate::domain::time::parse_stored(start).map(|s| overlap_bounds(s, *minutes))
     });
     let mut update = String::from(
@@ -390,9 +388,9 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove) -> Result<Moved, sqlx::
         return Ok(Moved::Done(written));
     }
     // Nothing moved: another meeting in the way, or the request had moved.
-    if let Some((expert_id, start, minutes)) = &m.guard
+    if let Some((start, minutes)) = &m.guard
         && let Some(other) =
-            overlapping(tx.conn().await?, *expert_id, m.id, start, *minutes).await?
+            overlapping(tx.conn().await?, m.expert_id, m.id, start, *minutes).await?
     {
         return Ok(Moved::Overlap(other));
     }

@@ -245,7 +245,7 @@ pub async fn change_status(
         .into());
     }
     // A time that has passed can no longer be agreed (it is about to expire).
-    if let Some((_, start, _)) = &step.guard
+    if let Some((start, _)) = &step.guard
         && *start <= step.at
     {
         return Err(ApiError::conflict("The time of this meeting has already passed.").into());
@@ -279,11 +279,7 @@ fn move_for(
         preferred_at,
         proposed_at: change.proposed_at.map(time_text),
         details: change.details.as_ref().map(|d| d.to_string()),
-        guard: (change.to == MeetingStatus::Accepted).then_some((
-            row.expert_id,
-            start,
-            row.minutes(),
-        )),
+        guard: (change.to == MeetingStatus::Accepted).then_some((start, row.minutes())),
     }
 }
 
