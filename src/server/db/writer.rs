@@ -9,8 +9,10 @@
 //! Every statement is a round trip to the driver's worker thread, so the
 //! control statements travel with the commands: the `BEGIN` (or the release
 //! of the previous command's savepoint) and the next `SAVEPOINT` lead a
-//! command's first query (`Tx::lead`). A batch of n commands costs n + 1
-//! round trips beyond the commands' own further statements.
+//! command's first query (`Tx::lead`), and the batch's last command may
+//! carry the commit after its last statement (`Tx::lead_last`). A batch of
+//! n commands costs n round trips beyond the commands' own further
+//! statements (n + 1 when its last command cannot carry the commit).
 
 use futures::future::BoxFuture;
 use sqlx::{AnyConnection, Connection, Executor};
@@ -41,11 +43,22 @@ impl<T, F> WriteFn<T> for F where
 pub struct Tx<'c> {
     conn: &'c mut AnyConnection,
     owed: &'c mut Option<&'static str>,
+    /// For the last command of a SQLite batch: set once a query of this
+    /// command has carried the batch's commit.
+    closing: Option<&'c mut bool>,
 }
+
+/// What ends a batch: the last command's savepoint released, the batch's
+/// transaction committed.
+const CLOSE: &str = "RELEASE command; COMMIT";
 
 impl<'c> Tx<'c> {
     pub(super) fn new(conn: &'c mut AnyConnection, owed: &'c mut Option<&'static str>) -> Self {
-        Tx { conn, owed }
+        Tx {
+            conn,
+            owed,
+            closing: None,
+        }
     }
 
     /// The connection, once the owed statements have run.
@@ -64,6 +77,27 @@ impl<'c> Tx<'c> {
             None => sql.to_string(),
         };
         (sql, &mut *self.conn)
+    }
+
+    /// As `lead`, for a command's last statement: when the command is the
+    /// last of its batch, the batch's commit follows `sql` in the same
+    /// query. The caller runs no statement that writes after it, and returns
+    /// the query's error if it has one.
+    pub fn lead_last(&mut self, sql: &str) -> (String, &mut AnyConnection) {
+        let closes = match self.closing.as_deref_mut() {
+            Some(closed) => {
+                *closed = true;
+                true
+            }
+            None => false,
+        };
+        let (sql, conn) = self.lead(sql);
+        let sql = if closes {
+            format!("{sql}; {CLOSE}")
+        } else {
+            sql
+        };
+        (sql, conn)
     }
 
     pub fn backend_name(&self) -> &str {
@@ -198,19 +232,31 @@ async fn run_batch(
     // statement takes it; one that runs none leaves it for the next.
     let mut owed = Some("BEGIN IMMEDIATE; SAVEPOINT command");
     let mut open = false;
-    for command in batch.iter_mut() {
-        let ok = command.run(Tx::new(conn, &mut owed)).await;
+    let last = batch.len().saturating_sub(1);
+    for (i, command) in batch.iter_mut().enumerate() {
+        let mut closed = false;
+        let mut tx = Tx::new(conn, &mut owed);
+        if i == last {
+            tx.closing = Some(&mut closed);
+        }
+        let ok = command.run(tx).await;
+        if closed && ok {
+            // Its last query committed the batch.
+            return Ok(());
+        }
         if owed.is_none() {
             // The command ran inside its savepoint.
             open = true;
             if !ok {
+                // (If the failed query was the one carrying the commit, it
+                // stopped before it: the transaction is still open.)
                 conn.execute("ROLLBACK TO command").await?;
             }
             owed = Some("RELEASE command; SAVEPOINT command");
         }
     }
     if open {
-        conn.execute("RELEASE command; COMMIT").await?;
+        conn.execute(CLOSE).await?;
     }
     Ok(())
 }
@@ -325,6 +371,75 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(n.0, 4);
+    }
+
+    /// The same insert as a command's last write: when the command ends its
+    /// batch, the batch's commit travels with it.
+    fn insert_last(
+        x: i64,
+    ) -> impl for<'c> FnOnce(Tx<'c>) -> BoxFuture<'c, Result<u64, sqlx::Error>> + Send + 'static
+    {
+        move |mut tx| {
+            Box::pin(async move {
+                let (sql, conn) = tx.lead_last("INSERT INTO t (x) VALUES ($1) RETURNING x");
+                let rows: Vec<(i64,)> = sqlx::query_as(&sql).bind(x).fetch_all(conn).await?;
+                Ok(rows.len() as u64)
+            })
+        }
+    }
+
+    async fn all(reader: &sqlx::AnyPool) -> Vec<i64> {
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT x FROM t ORDER BY x")
+            .fetch_all(reader)
+            .await
+            .unwrap();
+        rows.into_iter().map(|(x,)| x).collect()
+    }
+
+    /// The batch's last command commits it in its own query; when that
+    /// query fails, the commands before it still commit; a command that is
+    /// not last leaves the commit to the batch.
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_last_command_carries_the_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, reader) = writer(&dir).await;
+        // Alone in its batch.
+        assert_eq!(w.write(insert_last(1)).await.unwrap(), 1);
+        assert_eq!(all(&reader).await, vec![1]);
+        // Last of three, after a failing one.
+        let (a, b, c) = tokio::join!(
+            w.write(insert_led(2)),
+            w.write(insert_led(2)),
+            w.write(insert_last(3))
+        );
+        assert_eq!((a.unwrap(), c.unwrap()), (1, 1));
+        assert!(b.unwrap_err().as_database_error().is_some());
+        assert_eq!(all(&reader).await, vec![1, 2, 3]);
+        // Last, and failing: the others commit without it.
+        let (a, b, c) = tokio::join!(
+            w.write(insert_last(4)),
+            w.write(insert_led(5)),
+            w.write(insert_last(4))
+        );
+        assert_eq!((a.unwrap(), b.unwrap()), (1, 1));
+        assert!(c.unwrap_err().as_database_error().is_some());
+        assert_eq!(all(&reader).await, vec![1, 2, 3, 4, 5]);
+        // Last, after statements of its own, failing on its last one.
+        let failed = w
+            .write(|mut tx| {
+                Box::pin(async move {
+                    insert_on(&mut tx, 6).await?;
+                    let (sql, conn) = tx.lead_last("INSERT INTO t (x) VALUES (6)");
+                    sqlx::query(&sql).execute(conn).await?;
+                    Ok(())
+                })
+            })
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(w.stats(), (4, 8));
+        // The writer goes on: no transaction was left open.
+        w.write(insert(7)).await.unwrap();
+        assert_eq!(all(&reader).await, vec![1, 2, 3, 4, 5, 7]);
     }
 
     /// A writer that died (only a panic ends it) is seen as dead, so that

@@ -159,7 +159,13 @@ fn is_sqlite(tx: &Tx<'_>) -> bool {
 /// Inserts a pending request and its creation event (inside the caller's
 /// transaction: `Database::write`). Returns the request id and the event. A
 /// second pending request for the same pair fails on the unique index.
-pub async fn insert(tx: &mut Tx<'_>, new: &NewRequest) -> Result<(i64, Written), sqlx::Error> {
+/// `last`: the command writes nothing after this (its query may then carry
+/// the writer's commit).
+pub async fn insert(
+    tx: &mut Tx<'_>,
+    new: &NewRequest,
+    last: bool,
+) -> Result<(i64, Written), sqlx::Error> {
     const INSERT_REQUEST: &str = "INSERT INTO meeting_requests \
          (requester_id, expert_id, message, status, created_at, updated_at, preferred_at, \
           meeting_type, time_zone, duration_minutes) \
@@ -181,11 +187,12 @@ pub async fn insert(tx: &mut Tx<'_>, new: &NewRequest) -> Result<(i64, Written),
     if is_sqlite(tx) {
         // Both rows and the count in one round trip (with the writer's
         // control statements); the event refers to the request just inserted.
-        let (sql, conn) = tx.lead(&format!(
+        let sql = format!(
             "{INSERT_REQUEST}; {EVENT_INSERT} \
              VALUES (last_insert_rowid(), $1, NULL, $4, NULL, $5) {}, request_id",
             event_returning(2)
-        ));
+        );
+        let (sql, conn) = lead(tx, &sql, last);
         let rows = bind(sqlx::query_as(&sql), new).fetch_all(conn).await?;
         let (event_id, pending, id) = one_row(rows)?;
         return Ok((id, Written { event_id, pending }));
@@ -207,6 +214,16 @@ pub async fn insert(tx: &mut Tx<'_>, new: &NewRequest) -> Result<(i64, Written),
     )
     .await?;
     Ok((id, written))
+}
+
+/// `sql` led by the writer's owed statements and, when it is the command's
+/// last write, followed by the batch's commit if the command ends the batch.
+fn lead<'t>(tx: &'t mut Tx<'_>, sql: &str, last: bool) -> (String, &'t mut AnyConnection) {
+    if last {
+        tx.lead_last(sql)
+    } else {
+        tx.lead(sql)
+    }
 }
 
 /// The one row a multi-statement query returns (from its last statement).
@@ -305,8 +322,8 @@ pub enum Moved {
 /// An acceptance updates only if no accepted meeting of the same expert
 /// overlaps, tested in the update itself (SQLite: behind the one writer;
 /// PostgreSQL: behind the event log's lock, taken first), so of two racing
-/// overlapping acceptances one wins.
-pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove) -> Result<Moved, sqlx::Error> {
+/// overlapping acceptances one wins. `last` as for `insert`.
+pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<Moved, sqlx::Error> {
     let bounds = m.guard.as_ref().and_then(|(start, minutes)| {
         crate::domain::time::parse_stored(start).map(|s| overlap_bounds(s, *minutes))
     });
@@ -347,10 +364,11 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove) -> Result<Moved, sqlx::
         } else {
             10
         };
-        let (sql, conn) = tx.lead(&format!(
+        let sql = format!(
             "{update}; {EVENT_INSERT} SELECT $7, ${actor}, $8, $1, $3, $2 WHERE changes() = 1 {}",
             event_returning(9)
-        ));
+        );
+        let (sql, conn) = lead(tx, &sql, last);
         let rows: Vec<(i64, i64)> = bind(sqlx::query_as(&sql), m, &bounds)
             .bind(m.actor_id)
             .fetch_all(conn)

@@ -126,7 +126,7 @@ pub async fn create(
                         return Ok(Err(oldest));
                     }
                 }
-                let (id, written) = meetings::insert(&mut tx, &new).await?;
+                let (id, written) = meetings::insert(&mut tx, &new, !mail).await?;
                 if mail {
                     let c = tx.conn().await?;
                     outbox::enqueue(c, written.event_id, &[new.expert_id], &new.created_at).await?;
@@ -301,7 +301,7 @@ async fn apply(
         .db
         .write(move |mut tx| {
             Box::pin(async move {
-                let moved = meetings::apply_move(&mut tx, &step).await?;
+                let moved = meetings::apply_move(&mut tx, &step, emailed.is_empty()).await?;
                 if let Moved::Done(written) = moved {
                     let c = tx.conn().await?;
                     outbox::enqueue(c, written.event_id, &emailed, &step.at).await?;
