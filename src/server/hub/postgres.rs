@@ -113,6 +113,8 @@ async fn follow(state: &AppState, hub: &PostgresHub, listener: &mut PgListener, 
                     state.sessions.forget(note.payload());
                     hub.local.close_session(note.payload());
                 }
+                // An event already delivered (read with an earlier one).
+                Ok(Some(note)) if note.payload().parse::<i64>().is_ok_and(|id| id <= *last) => {}
                 // A new event, or `None`: the connection was lost and is back.
                 Ok(_) => catch_up(state, hub, last).await,
                 Err(err) => {

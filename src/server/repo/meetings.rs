@@ -126,13 +126,14 @@ pub async fn sent_since(
     .await
 }
 
-/// An event as written: its id, and how many requests wait for the
-/// expert's answer right after it (counted in the same transaction, so the
-/// count sent with the event is the one that event left).
+/// An event as written: its id, and on SQLite how many requests wait for
+/// the expert's answer right after it (counted in the same transaction, so
+/// the count sent with the event is the one that event left). On PostgreSQL
+/// every instance reads the log and counts as it reads (`hub/postgres.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Written {
     pub event_id: i64,
-    pub pending: i64,
+    pub pending: Option<i64>,
 }
 
 /// The columns of an event row.
@@ -166,10 +167,11 @@ pub async fn insert(
     new: &NewRequest,
     last: bool,
 ) -> Result<(i64, Written), sqlx::Error> {
-    const INSERT_REQUEST: &str = "INSERT INTO meeting_requests \
+    const INSERT_REQUEST_COLUMNS: &str = "INSERT INTO meeting_requests \
          (requester_id, expert_id, message, status, created_at, updated_at, preferred_at, \
-          meeting_type, time_zone, duration_minutes) \
-         VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9)";
+          meeting_type, time_zone, duration_minutes)";
+    let insert_request =
+        format!("{INSERT_REQUEST_COLUMNS} VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9)");
     fn bind<'q, O>(
         q: QueryAs<'q, Any, O, AnyArguments<'q>>,
         new: &'q NewRequest,
@@ -188,32 +190,35 @@ pub async fn insert(
         // Both rows and the count in one round trip (with the writer's
         // control statements); the event refers to the request just inserted.
         let sql = format!(
-            "{INSERT_REQUEST}; {EVENT_INSERT} \
+            "{insert_request}; {EVENT_INSERT} \
              VALUES (last_insert_rowid(), $1, NULL, $4, NULL, $5) {}, request_id",
             event_returning(2)
         );
         let (sql, conn) = lead(tx, &sql, last);
         let rows = bind(sqlx::query_as(&sql), new).fetch_all(conn).await?;
         let (event_id, pending, id) = one_row(rows)?;
+        let pending = Some(pending);
         return Ok((id, Written { event_id, pending }));
     }
+    // PostgreSQL: one statement, the event log's lock taken before the
+    // request's insert and held to commit (so the lock covers no round trip
+    // but the commit's).
+    let sql = format!(
+        "WITH lock AS ({EVENT_LOG_LOCK}), \
+         request AS ({INSERT_REQUEST_COLUMNS} SELECT $1, $2, $3, $4, $5, NULL, $6, $7, $8, $9 \
+         FROM lock RETURNING id), \
+         event AS ({EVENT_INSERT} SELECT request.id, $1, NULL, $4, NULL, $5 FROM request \
+         RETURNING id), \
+         {} SELECT event.id, request.id FROM event, request, told",
+        told(10)
+    );
     let conn = tx.conn().await?;
-    let sql = format!("{INSERT_REQUEST} RETURNING id");
-    let (id,): (i64,) = bind(sqlx::query_as(&sql), new)
-        .fetch_one(&mut *conn)
+    let (event_id, id): (i64, i64) = bind(sqlx::query_as(&sql), new)
+        .bind(EVENTS_CHANNEL)
+        .fetch_one(conn)
         .await?;
-    let written = insert_event(
-        conn,
-        id,
-        new.expert_id,
-        Some(new.requester_id),
-        None,
-        MeetingStatus::Pending,
-        None,
-        &new.created_at,
-    )
-    .await?;
-    Ok((id, written))
+    let pending = None;
+    Ok((id, Written { event_id, pending }))
 }
 
 /// `sql` led by the writer's owed statements and, when it is the command's
@@ -239,49 +244,11 @@ fn one_row<T>(rows: Vec<T>) -> Result<T, sqlx::Error> {
 /// writer task orders all writes already).
 const EVENT_LOG_LOCK: &str = "SELECT pg_advisory_xact_lock(7223)";
 
-/// Takes the event log's lock ahead of a move's update (PostgreSQL): an
-/// acceptance's overlap guard must see every move committed before it, and
-/// a move that locked its row first and the log second would deadlock with
-/// one that did the opposite.
-async fn serialize_event_writers(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    sqlx::query(EVENT_LOG_LOCK).execute(conn).await?;
-    Ok(())
-}
-
-/// Appends an event on PostgreSQL, in one statement: take the event log's
-/// lock, insert, announce the event at commit to every instance
-/// (`hub/postgres.rs` listens), and count the expert's pending requests.
-#[allow(clippy::too_many_arguments)]
-async fn insert_event(
-    conn: &mut AnyConnection,
-    request_id: i64,
-    expert_id: i64,
-    actor_id: Option<i64>,
-    from: Option<MeetingStatus>,
-    to: MeetingStatus,
-    reason: Option<&str>,
-    at: &str,
-) -> Result<Written, sqlx::Error> {
-    let sql = format!(
-        "WITH lock AS ({EVENT_LOG_LOCK}), \
-         event AS ({EVENT_INSERT} SELECT $1, $2, $3, $4, $5, $6 FROM lock RETURNING id), \
-         told AS (SELECT pg_notify($8, event.id::text) FROM event) \
-         SELECT event.id, (SELECT COUNT(*) FROM meeting_requests \
-         WHERE expert_id = $7 AND status = '{}') FROM event, told",
-        MeetingStatus::Pending.as_str()
-    );
-    let (event_id, pending): (i64, i64) = sqlx::query_as(&sql)
-        .bind(request_id)
-        .bind(actor_id)
-        .bind(from)
-        .bind(to)
-        .bind(reason)
-        .bind(at)
-        .bind(expert_id)
-        .bind(EVENTS_CHANNEL)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(Written { event_id, pending })
+/// The part of a PostgreSQL write statement that announces its event, at
+/// commit, to every instance (`hub/postgres.rs` listens); `$channel` names
+/// the channel among the statement's arguments.
+fn told(channel: usize) -> String {
+    format!("told AS (SELECT pg_notify(${channel}, event.id::text) FROM event)")
 }
 
 /// One move of the status flow.
@@ -355,15 +322,16 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
             None => q,
         }
     }
+    // The actor's argument follows the update's.
+    let actor = if bounds.is_some() {
+        11 + DURATIONS.len()
+    } else {
+        10
+    };
     let done = if is_sqlite(tx) {
         // The update and its event in one round trip (with the writer's
         // control statements): the event is written only if the update
         // changed the row.
-        let actor = if bounds.is_some() {
-            11 + DURATIONS.len()
-        } else {
-            10
-        };
         let sql = format!(
             "{update}; {EVENT_INSERT} SELECT $7, ${actor}, $8, $1, $3, $2 WHERE changes() = 1 {}",
             event_returning(9)
@@ -373,34 +341,39 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
             .bind(m.actor_id)
             .fetch_all(conn)
             .await?;
-        rows.first()
-            .map(|&(event_id, pending)| Written { event_id, pending })
+        rows.first().map(|&(event_id, pending)| Written {
+            event_id,
+            pending: Some(pending),
+        })
     } else {
         let conn = tx.conn().await?;
+        // An acceptance's overlap guard must see every move committed
+        // before it: it takes the event log's lock in a statement of its
+        // own, before the one whose snapshot the guard reads.
+        if bounds.is_some() {
+            sqlx::query(EVENT_LOG_LOCK).execute(&mut *conn).await?;
+        }
         // The log's lock before the row's: every move takes them in this
-        // order (its event takes the log's lock again), so two moves of
-        // one request never wait for each other in a cycle.
-        serialize_event_writers(conn).await?;
-        let sql = format!("{update} RETURNING id");
+        // order, so two moves of one request never wait for each other in a
+        // cycle. Then the update, its event, its announcement: one
+        // statement, and the lock covers no round trip but the commit's.
+        let sql = format!(
+            "WITH lock AS ({EVENT_LOG_LOCK}), \
+             moved AS ({update} AND EXISTS (SELECT 1 FROM lock) RETURNING id), \
+             event AS ({EVENT_INSERT} SELECT moved.id, ${actor}, $8, $1, $3, $2 FROM moved \
+             RETURNING id), \
+             {} SELECT event.id FROM event, told",
+            told(actor + 1)
+        );
         let moved: Option<(i64,)> = bind(sqlx::query_as(&sql), m, &bounds)
+            .bind(m.actor_id)
+            .bind(EVENTS_CHANNEL)
             .fetch_optional(&mut *conn)
             .await?;
-        match moved {
-            Some(_) => Some(
-                insert_event(
-                    conn,
-                    m.id,
-                    m.expert_id,
-                    m.actor_id,
-                    Some(m.from),
-                    m.to,
-                    m.reason.as_deref(),
-                    &m.at,
-                )
-                .await?,
-            ),
-            None => None,
-        }
+        moved.map(|(event_id,)| Written {
+            event_id,
+            pending: None,
+        })
     };
     if let Some(written) = done {
         return Ok(Moved::Done(written));
@@ -601,13 +574,28 @@ pub async fn events_since(
         .await
 }
 
-/// Every event after `since`, oldest first, at most `limit`.
+/// An event of the log, with its expert's pending count as it stands now.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LoggedEvent {
+    #[sqlx(flatten)]
+    pub event: EventRow,
+    pub expert_pending: i64,
+}
+
+/// Every event after `since`, oldest first, at most `limit`, each with its
+/// expert's pending count (all read in one query, one snapshot).
 pub async fn events_after(
     pool: &AnyPool,
     since: i64,
     limit: i64,
-) -> Result<Vec<EventRow>, sqlx::Error> {
-    let sql = format!("{} WHERE e.id > $1 ORDER BY e.id LIMIT $2", select_events());
+) -> Result<Vec<LoggedEvent>, sqlx::Error> {
+    let sql = format!(
+        "SELECT x.*, (SELECT COUNT(*) FROM meeting_requests c \
+         WHERE c.expert_id = x.expert_id AND c.status = '{}') AS expert_pending \
+         FROM ({} WHERE e.id > $1 ORDER BY e.id LIMIT $2) x ORDER BY x.event_id",
+        MeetingStatus::Pending.as_str(),
+        select_events()
+    );
     sqlx::query_as(&sql)
         .bind(since)
         .bind(limit)

@@ -455,10 +455,11 @@ fn publish(state: &AppState, row: &RequestRow, written: Written, actor_id: Optio
     for (to, event) in frames_for(row, written.event_id, created, actor_id) {
         state.hub.publish(to, &event);
     }
-    let count = written.pending;
-    state
-        .hub
-        .publish(row.expert_id, &LiveEvent::PendingCount { count });
+    if let Some(count) = written.pending {
+        state
+            .hub
+            .publish(row.expert_id, &LiveEvent::PendingCount { count });
+    }
 }
 
 /// The frames of an event about `row` (as it stood right after the event):
@@ -546,19 +547,23 @@ pub async fn frames_after(state: &AppState, since: i64) -> AppResult<FrameBatch>
     let rows = meetings::events_after(&state.db.pool, since, EVENT_BATCH).await?;
     let more = rows.len() as i64 == EVENT_BATCH;
     let mut last_event_id = since;
-    let mut experts = Vec::new();
+    // Each expert's count, as read with the batch, after its events.
+    let mut counts: Vec<(i64, i64)> = Vec::new();
     let mut frames = Vec::with_capacity(rows.len() * 2);
-    for e in rows {
+    for logged in rows {
+        let e = logged.event;
         last_event_id = e.event_id;
-        if !experts.contains(&e.request.expert_id) {
-            experts.push(e.request.expert_id);
+        let expert_id = e.request.expert_id;
+        if !counts.iter().any(|&(id, _)| id == expert_id) {
+            counts.push((expert_id, logged.expert_pending));
         }
         frames.extend(event_frames(e));
     }
-    for expert_id in experts {
-        let count = pending_count(state, expert_id).await?;
-        frames.push((expert_id, LiveEvent::PendingCount { count }));
-    }
+    frames.extend(
+        counts
+            .into_iter()
+            .map(|(expert_id, count)| (expert_id, LiveEvent::PendingCount { count })),
+    );
     Ok(FrameBatch {
         frames,
         last_event_id,
