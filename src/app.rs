@@ -84,7 +84,10 @@ pub fn App() -> impl IntoView {
 fn Layout() -> impl IntoView {
     provide_auth();
     provide_live();
-    Effect::new(|_| crate::components::browser::mark_hydrated());
+    Effect::new(|_| {
+        crate::components::browser::remember_zone();
+        crate::components::browser::mark_hydrated();
+    });
     // Pages behind a guard render in full before the first byte is sent, so
     // the guard can still answer with a redirect or a 403.
     let guarded = SsrMode::Async;

@@ -22,34 +22,60 @@ pub fn time_zone() -> Option<String> {
     }
 }
 
-/// An RFC 3339 instant written in the browser's own zone, e.g.
-/// `Wed, Nov 5, 2025, 02:00 PM CET`.
-pub fn local_time(rfc3339: &str) -> Option<String> {
+/// A stored instant (`2025-11-05T14:00:00Z`) written in the browser's own
+/// zone, e.g. `Wed, Nov 5, 2025, 03:00 PM GMT+1` (`display_time`).
+pub fn local_time(stored: &str) -> Option<String> {
+    let utc = crate::domain::time::parse_stored(stored)?;
     #[cfg(feature = "hydrate")]
     {
-        use wasm_bindgen::JsValue;
-        let date = js_sys::Date::new(&JsValue::from_str(rfc3339));
-        if date.get_time().is_nan() {
-            return None;
-        }
-        let options = js_sys::Object::new();
-        for (key, value) in [
-            ("weekday", "short"),
-            ("year", "numeric"),
-            ("month", "short"),
-            ("day", "numeric"),
-            ("hour", "2-digit"),
-            ("minute", "2-digit"),
-            ("timeZoneName", "short"),
-        ] {
-            let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
-        }
-        date.to_locale_string("en-US", &options).as_string()
+        let millis = utc.and_utc().timestamp_millis() as f64;
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis));
+        // Minutes from local time to UTC, at that instant.
+        let offset = -(date.get_timezone_offset() as i32);
+        Some(crate::domain::time::display_time(utc, offset))
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = rfc3339;
+        let _ = utc;
         None
+    }
+}
+
+/// Tells the server the browser's zone (a cookie), so that the pages it
+/// renders next show times as the browser would.
+pub fn remember_zone() {
+    #[cfg(feature = "hydrate")]
+    if let (Some(zone), Some(document)) =
+        (time_zone(), web_sys::window().and_then(|w| w.document()))
+    {
+        let cookie = format!(
+            "{}={zone}; path=/; max-age=31536000; samesite=lax",
+            crate::domain::time::ZONE_COOKIE
+        );
+        let _ = js_sys::Reflect::set(&document, &"cookie".into(), &cookie.into());
+    }
+}
+
+/// Whether the page was rendered in the browser's own zone (its cookie
+/// named that zone when the page was asked for).
+pub fn rendered_in_own_zone() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let cookies = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| js_sys::Reflect::get(&d, &"cookie".into()).ok())
+            .and_then(|c| c.as_string())
+            .unwrap_or_default();
+        let named = cookies
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == crate::domain::time::ZONE_COOKIE)
+            .map(|(_, zone)| zone.to_string());
+        named.is_some() && named == time_zone()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        false
     }
 }
 

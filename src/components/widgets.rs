@@ -2,21 +2,36 @@ use crate::components::browser;
 use crate::shared::model::{Direction, MeetingRequestView, MeetingStatus};
 use leptos::prelude::*;
 
-/// A UTC instant shown in the viewer's own zone once hydrated (in UTC before).
+/// A stored instant in the reader's zone. The server writes it in the zone
+/// the browser told it (a cookie; UTC before), the browser in its own: on
+/// every visit after the first the two agree and the text never changes.
 #[component]
 pub fn LocalTime(#[prop(into)] at: String) -> impl IntoView {
-    let fallback = at
-        .get(..16)
-        .map(|t| format!("{} UTC", t.replace('T', " ")))
-        .unwrap_or_else(|| at.clone());
-    let text = RwSignal::new(fallback);
-    let iso = at.clone();
+    let text = RwSignal::new(first_text(&at));
+    let stored = at.clone();
     Effect::new(move |_| {
-        if let Some(local) = browser::local_time(&iso) {
+        if let Some(local) = browser::local_time(&stored) {
             text.set(local);
         }
     });
     view! { <time datetime=at>{move || text.get()}</time> }
+}
+
+/// The text a `LocalTime` starts with. In the browser: its own, when the
+/// server rendered the page in the same zone (the text hydrated stays as it
+/// is); otherwise none, so that the effect above replaces the server's.
+fn first_text(at: &str) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        crate::server::zones::page_time(at)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        browser::rendered_in_own_zone()
+            .then(|| browser::local_time(at))
+            .flatten()
+            .unwrap_or_default()
+    }
 }
 
 #[component]

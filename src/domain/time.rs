@@ -169,6 +169,49 @@ pub fn parse_stored(text: &str) -> Option<NaiveDateTime> {
     parse_local(text.strip_suffix('Z').unwrap_or(text))
 }
 
+/// The cookie in which the browser tells the server its time zone, so that
+/// pages come with times already in the reader's zone.
+pub const ZONE_COOKIE: &str = "tz";
+
+/// A UTC wall-clock instant as a reader sees it `offset_minutes` east of
+/// UTC: `Fri, Nov 27, 2026, 03:30 PM GMT+1` (`UTC` at offset 0). The server
+/// (for the zone a page is rendered in) and the browser (for its own zone)
+/// both write times with it, so a page's times do not change, and nothing
+/// moves, when the page comes alive.
+pub fn display_time(utc: NaiveDateTime, offset_minutes: i32) -> String {
+    use chrono::{Datelike, Timelike};
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let at = utc + Duration::minutes(i64::from(offset_minutes));
+    let hour = match at.hour() % 12 {
+        0 => 12,
+        h => h,
+    };
+    let half = if at.hour() < 12 { "AM" } else { "PM" };
+    let zone = match offset_minutes {
+        0 => "UTC".to_string(),
+        m => {
+            let sign = if m < 0 { '-' } else { '+' };
+            let (h, min) = (m.abs() / 60, m.abs() % 60);
+            if min == 0 {
+                format!("GMT{sign}{h}")
+            } else {
+                format!("GMT{sign}{h}:{min:02}")
+            }
+        }
+    };
+    format!(
+        "{}, {} {}, {}, {hour:02}:{:02} {half} {zone}",
+        DAYS[at.weekday().num_days_from_monday() as usize],
+        MONTHS[at.month0() as usize],
+        at.day(),
+        at.year(),
+        at.minute(),
+    )
+}
+
 /// When a meeting that starts at the stored instant `start` ends.
 pub fn meeting_end(start: &str, minutes: u32) -> Option<NaiveDateTime> {
     Some(parse_stored(start)? + Duration::minutes(i64::from(minutes)))
@@ -272,6 +315,29 @@ pub(crate) mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn times_read_the_same_in_every_zone_format() {
+        let at = parse_stored("2026-11-27T15:30:00Z").unwrap();
+        assert_eq!(display_time(at, 0), "Fri, Nov 27, 2026, 03:30 PM UTC");
+        assert_eq!(display_time(at, 60), "Fri, Nov 27, 2026, 04:30 PM GMT+1");
+        assert_eq!(display_time(at, -480), "Fri, Nov 27, 2026, 07:30 AM GMT-8");
+        assert_eq!(
+            display_time(at, 330),
+            "Fri, Nov 27, 2026, 09:00 PM GMT+5:30"
+        );
+        assert_eq!(
+            display_time(at, -210),
+            "Fri, Nov 27, 2026, 12:00 PM GMT-3:30"
+        );
+        // Across midnight, and the first hour of the day.
+        assert_eq!(display_time(at, 540), "Sat, Nov 28, 2026, 12:30 AM GMT+9");
+        let new_year = parse_stored("2026-12-31T23:05:00Z").unwrap();
+        assert_eq!(
+            display_time(new_year, 60),
+            "Fri, Jan 1, 2027, 12:05 AM GMT+1"
+        );
+    }
     use chrono::TimeZone;
 
     /// A zone database of one zone, two hours ahead of UTC, with a gap at

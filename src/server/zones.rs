@@ -2,7 +2,7 @@
 //! WebAssembly client asks the browser instead.
 
 use crate::domain::{ZoneName, Zones};
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -23,6 +23,33 @@ impl Zones for TzDatabase {
             .earliest()
             .map(|t| t.with_timezone(&Utc))
     }
+}
+
+/// A stored instant as the page being rendered shows it: in the zone the
+/// reader's browser named in its cookie (`ZONE_COOKIE`), in UTC until it
+/// has (`display_time`; the browser writes the same text for its zone).
+pub fn page_time(stored: &str) -> String {
+    let Some(utc) = crate::domain::time::parse_stored(stored) else {
+        return stored.to_string();
+    };
+    let offset = reader_zone()
+        .map(|tz| tz.offset_from_utc_datetime(&utc).fix().local_minus_utc() / 60)
+        .unwrap_or(0);
+    crate::domain::time::display_time(utc, offset)
+}
+
+/// The zone named by the request's `tz` cookie, if it is a real one.
+fn reader_zone() -> Option<Tz> {
+    let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == crate::domain::time::ZONE_COOKIE)
+        .and_then(|(_, value)| value.parse().ok())
 }
 
 impl TzDatabase {
