@@ -3,6 +3,7 @@
 //! answers or cancels one, with its confirmation banner.
 
 use crate::api::meetings::{AnswerRequest, my_requests};
+use crate::components::codec::Loaded;
 use crate::components::live::{Live, merge_requests, use_live};
 use crate::shared::error::ApiError;
 use crate::shared::model::{MeetingRequestView, MeetingStatus, RequestPage};
@@ -56,7 +57,7 @@ pub struct PagedList {
     live: Live,
     status: Option<MeetingStatus>,
     param: &'static str,
-    first: Resource<Result<RequestPage, ApiError>>,
+    first: Loaded<Result<RequestPage, ApiError>>,
     older: RwSignal<Vec<MeetingRequestView>>,
     /// Whether older pages remain, once a later page has said so.
     more: RwSignal<Option<bool>>,
@@ -67,9 +68,11 @@ impl PagedList {
     pub fn new(status: Option<MeetingStatus>, param: &'static str) -> PagedList {
         let query = use_query_map();
         let before = move || query.with(|q| q.get(param).and_then(|b| b.parse::<i64>().ok()));
-        let first = Resource::new(before, move |before| {
-            my_requests(status.map(|s| s.as_str().to_string()), before)
-        });
+        let first = Loaded::new_with_options(
+            before,
+            move |before| my_requests(status.map(|s| s.as_str().to_string()), before),
+            false,
+        );
         let live = use_live();
         let list = PagedList {
             live,

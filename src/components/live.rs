@@ -200,7 +200,9 @@ fn run(live: Live, generation: StoredValue<u64>, mine: u64, role: Role) {
                         }
                         match frame {
                             Ok(Message::Text(text)) => {
-                                if let Ok(event) = serde_json::from_str::<LiveEvent>(&text) {
+                                if let Ok(event) =
+                                    serde_json::from_slice::<LiveEvent>(text.as_bytes())
+                                {
                                     live.apply(event, role);
                                 }
                             }

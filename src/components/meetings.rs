@@ -3,6 +3,7 @@
 //! kept live by the stream; and the overlap a pending request would make.
 
 use crate::api::meetings::{AnswerRequest, upcoming_meetings};
+use crate::components::codec::Loaded;
 use crate::components::live::{Live, merge_requests, use_live};
 use crate::components::widgets::{Banner, LocalTime};
 use crate::domain::time::{meeting_end, overlaps};
@@ -16,14 +17,14 @@ use leptos::prelude::*;
 #[derive(Clone, Copy)]
 pub struct Upcoming {
     live: Live,
-    loaded: Resource<Result<RequestPage, ApiError>>,
+    loaded: Loaded<Result<RequestPage, ApiError>>,
 }
 
 impl Upcoming {
     /// Loads the list (a resource of the current page).
     pub fn load() -> Upcoming {
         let live = use_live();
-        let loaded = Resource::new(|| None::<i64>, |_| upcoming_meetings());
+        let loaded = Loaded::new_with_options(|| None::<i64>, |_| upcoming_meetings(), false);
         Effect::watch(
             move || live.resyncs.get(),
             move |_, _, _| loaded.refetch(),

@@ -2,6 +2,7 @@
 
 pub mod board;
 pub mod browser;
+pub mod codec;
 pub mod dialog;
 pub mod form;
 pub mod guard;

@@ -2,13 +2,14 @@
 //! happens after logging in or out.
 
 use crate::api::auth::{Logout, Me, current_user};
+use crate::components::codec::Loaded;
 use crate::shared::error::ApiError;
 use leptos::prelude::*;
 
 /// Who is logged in. Provided as context by `provide_auth`.
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub me: Resource<Result<Option<Me>, ApiError>>,
+    pub me: Loaded<Result<Option<Me>, ApiError>>,
     pub logout: ServerAction<Logout>,
 }
 
@@ -24,7 +25,7 @@ impl Auth {
 pub fn provide_auth() -> Auth {
     let logout = ServerAction::<Logout>::new();
     reload_on_success(logout, |_| "/login".to_string());
-    let me = Resource::new_blocking(|| (), |_| current_user());
+    let me = Loaded::new_with_options(|| (), |_| current_user(), true);
     let auth = Auth { me, logout };
     provide_context(auth);
     auth

@@ -1,4 +1,5 @@
 use crate::api::meetings::{SendRequest, list_experts};
+use crate::components::codec::Loaded;
 use crate::components::dialog::RequestDialog;
 use crate::components::guard::RequireRole;
 use crate::components::live::use_live;
@@ -27,7 +28,7 @@ pub fn ExpertsPage() -> impl IntoView {
 #[component]
 fn Directory() -> impl IntoView {
     let live = use_live();
-    let experts = Resource::new(|| (), |_| list_experts());
+    let experts = Loaded::new_with_options(|| (), |_| list_experts(), false);
     let query = use_query_map();
     let (initial_search, initial_open, sent) = query.with_untracked(|q| {
         (

@@ -1,4 +1,5 @@
 use crate::api::settings::{SavePreferences, my_preferences};
+use crate::components::codec::Loaded;
 use crate::components::guard::RequireRole;
 use crate::components::widgets::Banner;
 use leptos::prelude::*;
@@ -18,7 +19,8 @@ pub fn SettingsPage() -> impl IntoView {
 #[component]
 fn SettingsForm() -> impl IntoView {
     let save = ServerAction::<SavePreferences>::new();
-    let loaded = Resource::new(move || save.version().get(), |_| my_preferences());
+    let loaded =
+        Loaded::new_with_options(move || save.version().get(), |_| my_preferences(), false);
     let saved_before = use_query_map().with_untracked(|q| q.get("saved").is_some());
     let banner = move || match save.value().get() {
         Some(Ok(_)) => Some((String::from("Your settings were saved."), false)),
