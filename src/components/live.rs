@@ -200,9 +200,7 @@ fn run(live: Live, generation: StoredValue<u64>, mine: u64, role: Role) {
                         }
                         match frame {
                             Ok(Message::Text(text)) => {
-                                if let Ok(event) =
-                                    serde_json::from_slice::<LiveEvent>(text.as_bytes())
-                                {
+                                if let Some(event) = LiveEvent::read(text.as_bytes()) {
                                     live.apply(event, role);
                                 }
                             }

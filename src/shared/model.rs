@@ -133,7 +133,41 @@ pub enum LiveEvent {
     Resync,
 }
 
+/// A frame of the live stream as read in the browser: every field any frame
+/// has, side by side. Read straight into this, a frame needs no buffering
+/// (an internally tagged enum is read through serde's `Content` first, a
+/// second reader of every request in the WebAssembly); `LiveEvent::read`
+/// then picks the variant. A test holds it to what `LiveEvent` writes.
+#[derive(Deserialize)]
+struct Frame {
+    #[serde(rename = "type")]
+    kind: String,
+    event_id: Option<i64>,
+    request: Option<MeetingRequestView>,
+    by: Option<Party>,
+    count: Option<i64>,
+}
+
 impl LiveEvent {
+    /// The event a text frame carries, if it is one this client knows.
+    pub fn read(frame: &[u8]) -> Option<LiveEvent> {
+        let f: Frame = serde_json::from_slice(frame).ok()?;
+        Some(match f.kind.as_str() {
+            "meeting_request.created" => LiveEvent::Created {
+                event_id: f.event_id?,
+                request: f.request?,
+            },
+            "meeting_request.status_changed" => LiveEvent::StatusChanged {
+                event_id: f.event_id?,
+                request: f.request?,
+                by: f.by?,
+            },
+            "pending_count" => LiveEvent::PendingCount { count: f.count? },
+            "resync" => LiveEvent::Resync,
+            _ => return None,
+        })
+    }
+
     pub fn event_id(&self) -> Option<i64> {
         match self {
             LiveEvent::Created { event_id, .. } | LiveEvent::StatusChanged { event_id, .. } => {
@@ -147,6 +181,39 @@ impl LiveEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the server writes, the browser reads back as it was.
+    #[test]
+    fn every_frame_reads_back_as_written() {
+        let request: MeetingRequestView = serde_json::from_value(serde_json::json!({
+            "id": 7, "requester": {"id": 1, "full_name": "Pat Patient", "role": "patient"},
+            "message": "Hello", "status": "accepted", "created_at": "2026-11-27T10:00:00Z",
+            "updated_at": "2026-11-27T11:00:00Z", "preferred_at": "2026-11-30T14:00:00Z",
+            "meeting_type": "Video Call", "time_zone": "Europe/Paris",
+            "decision_reason": null, "duration_minutes": 30, "proposed_at": null,
+            "details": "https://meet.example.org/7", "type": "received",
+        }))
+        .unwrap();
+        for event in [
+            LiveEvent::Created {
+                event_id: 3,
+                request: request.clone(),
+            },
+            LiveEvent::StatusChanged {
+                event_id: 4,
+                request,
+                by: Party::Expert,
+            },
+            LiveEvent::PendingCount { count: 5 },
+            LiveEvent::Resync,
+        ] {
+            let frame = serde_json::to_vec(&event).unwrap();
+            assert_eq!(LiveEvent::read(&frame), Some(event));
+        }
+        assert_eq!(LiveEvent::read(br#"{"type": "pending_count"}"#), None);
+        assert_eq!(LiveEvent::read(br#"{"type": "news", "count": 1}"#), None);
+        assert_eq!(LiveEvent::read(b"not json"), None);
+    }
 
     #[test]
     fn live_event_wire_format() {
