@@ -81,4 +81,8 @@ for port in "$port_a" "$port_b"; do
 done
 sleep 3
 "$bench" --url "http://127.0.0.1:$port_a" --researcher-url "http://127.0.0.1:$port_b" --pairs 10 --seconds "$seconds" --label "project, 2 instances on PostgreSQL"
+# The instances go before their database does.
+cleanup
+pids=()
+sleep 1
 $as_root su postgres -c "psql -qtAX -c 'DROP DATABASE IF EXISTS $db WITH (FORCE)'" >/dev/null 2>&1 || true

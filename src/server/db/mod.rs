@@ -126,11 +126,30 @@ impl Database {
         match &self.writer {
             Some(writer) => writer.write(work).await,
             None => {
-                let mut tx = self.pool.begin().await?;
-                let mut owed = None;
-                let value = work(Tx::new(&mut tx, &mut owed)).await?;
-                tx.commit().await?;
-                Ok(value)
+                let mut writing = Writing {
+                    conn: self.pool.acquire().await?,
+                    settled: false,
+                };
+                // The transaction begins with the command's first statement
+                // that needs one; a command that is one statement runs it on
+                // its own and commits with it (`Tx::lead_last`).
+                let mut owed = Some("BEGIN");
+                let mut closed = false;
+                let result = work(Tx::closing(&mut writing.conn, &mut owed, &mut closed)).await;
+                let open = owed.is_none() && !closed;
+                let result = match result {
+                    Ok(value) if open => {
+                        writing.conn.execute("COMMIT").await?;
+                        Ok(value)
+                    }
+                    Err(err) if open => {
+                        writing.conn.execute("ROLLBACK").await?;
+                        Err(err)
+                    }
+                    settled => settled,
+                };
+                writing.settled = true;
+                result
             }
         }
     }
@@ -146,6 +165,23 @@ impl Database {
     pub async fn ping(&self) -> bool {
         self.writer.as_ref().is_none_or(Writer::is_alive)
             && sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+/// A PostgreSQL connection while a write runs on it. A write dropped half
+/// way (its caller went away), or whose commit or rollback failed, may have
+/// left a transaction open: its connection is closed, not returned to the
+/// pool.
+struct Writing {
+    conn: sqlx::pool::PoolConnection<sqlx::Any>,
+    settled: bool,
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.conn.close_on_drop();
+        }
     }
 }
 

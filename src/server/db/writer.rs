@@ -38,8 +38,8 @@ impl<T, F> WriteFn<T> for F where
 }
 
 /// The connection a write command runs on, and the control statements still
-/// owed before its first statement (none on PostgreSQL, where a write is a
-/// transaction of its own).
+/// owed before its first statement (the batch's `BEGIN IMMEDIATE` or the
+/// savepoints on SQLite; the write's `BEGIN` on PostgreSQL).
 pub struct Tx<'c> {
     conn: &'c mut AnyConnection,
     owed: &'c mut Option<&'static str>,
@@ -61,6 +61,20 @@ impl<'c> Tx<'c> {
         }
     }
 
+    /// A command whose last statement may also end its transaction (the
+    /// last command of a SQLite batch; any write on PostgreSQL).
+    pub(super) fn closing(
+        conn: &'c mut AnyConnection,
+        owed: &'c mut Option<&'static str>,
+        closed: &'c mut bool,
+    ) -> Self {
+        Tx {
+            conn,
+            owed,
+            closing: Some(closed),
+        }
+    }
+
     /// The connection, once the owed statements have run.
     pub async fn conn(&mut self) -> Result<&mut AnyConnection, sqlx::Error> {
         if let Some(control) = self.owed.take() {
@@ -70,7 +84,8 @@ impl<'c> Tx<'c> {
     }
 
     /// `sql` led by the owed statements, and the connection to run it on:
-    /// one multi-statement query, one round trip (SQLite).
+    /// one multi-statement query, one round trip. SQLite only: PostgreSQL
+    /// takes one statement per query with arguments (use `conn`).
     pub fn lead(&mut self, sql: &str) -> (String, &mut AnyConnection) {
         let sql = match self.owed.take() {
             Some(control) => format!("{control}; {sql}"),
@@ -81,9 +96,19 @@ impl<'c> Tx<'c> {
 
     /// As `lead`, for a command's last statement: when the command is the
     /// last of its batch, the batch's commit follows `sql` in the same
-    /// query. The caller runs no statement that writes after it, and returns
-    /// the query's error if it has one.
+    /// query. On PostgreSQL, a command whose only statement this is runs it
+    /// without a transaction of its own: the statement commits by itself.
+    /// The caller runs no statement that writes after it, and returns the
+    /// query's error if it has one.
     pub fn lead_last(&mut self, sql: &str) -> (String, &mut AnyConnection) {
+        if self.conn.backend_name() == "PostgreSQL" {
+            if let Some(closed) = self.closing.as_deref_mut()
+                && self.owed.take().is_some()
+            {
+                *closed = true;
+            }
+            return (sql.to_string(), &mut *self.conn);
+        }
         let closes = match self.closing.as_deref_mut() {
             Some(closed) => {
                 *closed = true;
@@ -235,10 +260,11 @@ async fn run_batch(
     let last = batch.len().saturating_sub(1);
     for (i, command) in batch.iter_mut().enumerate() {
         let mut closed = false;
-        let mut tx = Tx::new(conn, &mut owed);
-        if i == last {
-            tx.closing = Some(&mut closed);
-        }
+        let tx = if i == last {
+            Tx::closing(conn, &mut owed, &mut closed)
+        } else {
+            Tx::new(conn, &mut owed)
+        };
         let ok = command.run(tx).await;
         if closed && ok {
             // Its last query committed the batch.

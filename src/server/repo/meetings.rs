@@ -201,8 +201,7 @@ pub async fn insert(
         return Ok((id, Written { event_id, pending }));
     }
     // PostgreSQL: one statement, the event log's lock taken before the
-    // request's insert and held to commit (so the lock covers no round trip
-    // but the commit's).
+    // request's insert and held to commit.
     let sql = format!(
         "WITH lock AS ({EVENT_LOG_LOCK}), \
          request AS ({INSERT_REQUEST_COLUMNS} SELECT $1, $2, $3, $4, $5, NULL, $6, $7, $8, $9 \
@@ -212,7 +211,7 @@ pub async fn insert(
          {} SELECT event.id, request.id FROM event, request, told",
         told(10)
     );
-    let conn = tx.conn().await?;
+    let (sql, conn) = statement(tx, sql, last).await?;
     let (event_id, id): (i64, i64) = bind(sqlx::query_as(&sql), new)
         .bind(EVENTS_CHANNEL)
         .fetch_one(conn)
@@ -228,6 +227,22 @@ fn lead<'t>(tx: &'t mut Tx<'_>, sql: &str, last: bool) -> (String, &'t mut AnyCo
         tx.lead_last(sql)
     } else {
         tx.lead(sql)
+    }
+}
+
+/// PostgreSQL: the connection for the command's statement `sql`, inside
+/// its transaction, or, when it is the command's last (`last`) and the
+/// command ran nothing before it, on its own: it then commits by itself and
+/// the log's lock it takes is held for no round trip at all.
+async fn statement<'t>(
+    tx: &'t mut Tx<'_>,
+    sql: String,
+    last: bool,
+) -> Result<(String, &'t mut AnyConnection), sqlx::Error> {
+    if last {
+        Ok(tx.lead_last(&sql))
+    } else {
+        Ok((sql, tx.conn().await?))
     }
 }
 
@@ -346,17 +361,18 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
             pending: Some(pending),
         })
     } else {
-        let conn = tx.conn().await?;
         // An acceptance's overlap guard must see every move committed
         // before it: it takes the event log's lock in a statement of its
         // own, before the one whose snapshot the guard reads.
         if bounds.is_some() {
-            sqlx::query(EVENT_LOG_LOCK).execute(&mut *conn).await?;
+            sqlx::query(EVENT_LOG_LOCK)
+                .execute(tx.conn().await?)
+                .await?;
         }
         // The log's lock before the row's: every move takes them in this
         // order, so two moves of one request never wait for each other in a
         // cycle. Then the update, its event, its announcement: one
-        // statement, and the lock covers no round trip but the commit's.
+        // statement.
         let sql = format!(
             "WITH lock AS ({EVENT_LOG_LOCK}), \
              moved AS ({update} AND EXISTS (SELECT 1 FROM lock) RETURNING id), \
@@ -365,10 +381,11 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
              {} SELECT event.id FROM event, told",
             told(actor + 1)
         );
+        let (sql, conn) = statement(tx, sql, last).await?;
         let moved: Option<(i64,)> = bind(sqlx::query_as(&sql), m, &bounds)
             .bind(m.actor_id)
             .bind(EVENTS_CHANNEL)
-            .fetch_optional(&mut *conn)
+            .fetch_optional(conn)
             .await?;
         moved.map(|(event_id,)| Written {
             event_id,
