@@ -101,6 +101,10 @@ impl Database {
             .map_err(DbSetupError::Migrate)?;
         let pool = options
             .max_connections(8)
+            // A pool pings every idle connection it hands out: on SQLite a
+            // round trip to the connection's worker thread before every read,
+            // to test a file that cannot have gone away.
+            .test_before_acquire(false)
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
                     conn.execute(SQLITE_PRAGMAS).await?;
