@@ -317,20 +317,42 @@ mod tests {
             .rows_affected())
     }
 
-    /// The same insert, led by the control statements (one round trip).
-    fn insert_led(
+    /// The same insert, led by the control statements (one round trip);
+    /// with `last`, as a command's last write: when the command ends its
+    /// batch, the batch's commit travels with it.
+    fn led(
         x: i64,
+        last: bool,
     ) -> impl for<'c> FnOnce(Tx<'c>) -> BoxFuture<'c, Result<u64, sqlx::Error>> + Send + 'static
     {
         move |mut tx| {
             Box::pin(async move {
+                const SQL: &str = "INSERT INTO t (x) VALUES ($1) RETURNING x";
+                let (sql, conn) = if last {
+                    tx.lead_last(SQL)
+                } else {
+                    tx.lead(SQL)
+                };
                 // (The rows it returns, not `rows_affected`, which adds up
                 // SQLite's counts over the control statements too.)
-                let (sql, conn) = tx.lead("INSERT INTO t (x) VALUES ($1) RETURNING x");
                 let rows: Vec<(i64,)> = sqlx::query_as(&sql).bind(x).fetch_all(conn).await?;
                 Ok(rows.len() as u64)
             })
         }
+    }
+
+    fn insert_led(
+        x: i64,
+    ) -> impl for<'c> FnOnce(Tx<'c>) -> BoxFuture<'c, Result<u64, sqlx::Error>> + Send + 'static
+    {
+        led(x, false)
+    }
+
+    fn insert_last(
+        x: i64,
+    ) -> impl for<'c> FnOnce(Tx<'c>) -> BoxFuture<'c, Result<u64, sqlx::Error>> + Send + 'static
+    {
+        led(x, true)
     }
 
     /// Commands queued together share one transaction; the one that fails
@@ -397,21 +419,6 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(n.0, 4);
-    }
-
-    /// The same insert as a command's last write: when the command ends its
-    /// batch, the batch's commit travels with it.
-    fn insert_last(
-        x: i64,
-    ) -> impl for<'c> FnOnce(Tx<'c>) -> BoxFuture<'c, Result<u64, sqlx::Error>> + Send + 'static
-    {
-        move |mut tx| {
-            Box::pin(async move {
-                let (sql, conn) = tx.lead_last("INSERT INTO t (x) VALUES ($1) RETURNING x");
-                let rows: Vec<(i64,)> = sqlx::query_as(&sql).bind(x).fetch_all(conn).await?;
-                Ok(rows.len() as u64)
-            })
-        }
     }
 
     async fn all(reader: &sqlx::AnyPool) -> Vec<i64> {
