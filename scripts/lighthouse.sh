@@ -43,12 +43,7 @@ researcher=$(cookie_of researcher@test.com)
 run() { # name path cookie
   local name=$1 path=$2 cookie=$3 i headers
   for i in 1 2 3; do
-    headers='{}'
-    [ -n "$cookie" ] && headers="{\"Cookie\":\"$cookie\"}"
-    "$dir/node_modules/.bin/lighthouse" "$base$path" --quiet --output=json \
-      --output-path="$work/$name-$i.json" --extra-headers="$headers" \
-      --only-categories=performance,accessibility,best-practices,seo \
-      --chrome-flags="--headless=new --no-sandbox --disable-gpu" >/dev/null 2>&1
+    node scripts/lighthouse-run.mjs "$dir" "$base$path" "$cookie" "$work/$name-$i.json" >/dev/null 2>&1
   done
   node -e '
     const fs = require("fs");
