@@ -88,22 +88,24 @@ fn Layout() -> impl IntoView {
         crate::components::browser::remember_zone();
         crate::components::browser::mark_hydrated();
     });
-    // Pages behind a guard render in full before the first byte is sent, so
-    // the guard can still answer with a redirect or a 403.
-    let guarded = SsrMode::Async;
+    // Every page renders in full before the first byte is sent: a page
+    // behind a guard so that the guard can still answer with a redirect or
+    // a 403, and every page so that the header (who is logged in) is in the
+    // first paint instead of streaming in after it and pushing the page down.
+    let whole = SsrMode::Async;
 
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <Header/>
         <main id="main" tabindex="-1">
             <Routes fallback=NotFound>
-                <Route path=path!("/") view=Landing/>
-                <Route path=path!("/login") view=LoginPage/>
-                <Route path=path!("/register") view=RegisterPage/>
-                <Route path=path!("/experts") view=ExpertsPage ssr=guarded.clone()/>
-                <Route path=path!("/dashboard/patient") view=PatientDashboard ssr=guarded.clone()/>
-                <Route path=path!("/dashboard/researcher") view=ResearcherDashboard ssr=guarded.clone()/>
-                <Route path=path!("/settings") view=SettingsPage ssr=guarded/>
+                <Route path=path!("/") view=Landing ssr=whole.clone()/>
+                <Route path=path!("/login") view=LoginPage ssr=whole.clone()/>
+                <Route path=path!("/register") view=RegisterPage ssr=whole.clone()/>
+                <Route path=path!("/experts") view=ExpertsPage ssr=whole.clone()/>
+                <Route path=path!("/dashboard/patient") view=PatientDashboard ssr=whole.clone()/>
+                <Route path=path!("/dashboard/researcher") view=ResearcherDashboard ssr=whole.clone()/>
+                <Route path=path!("/settings") view=SettingsPage ssr=whole/>
             </Routes>
         </main>
         <Notices/>

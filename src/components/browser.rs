@@ -66,12 +66,8 @@ pub fn rendered_in_own_zone() -> bool {
             .and_then(|d| js_sys::Reflect::get(&d, &"cookie".into()).ok())
             .and_then(|c| c.as_string())
             .unwrap_or_default();
-        let named = cookies
-            .split(';')
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == crate::domain::time::ZONE_COOKIE)
-            .map(|(_, zone)| zone.to_string());
-        named.is_some() && named == time_zone()
+        let named = crate::domain::time::zone_in_cookies(&cookies);
+        named.is_some() && named.map(str::to_string) == time_zone()
     }
     #[cfg(not(feature = "hydrate"))]
     {

@@ -173,6 +173,16 @@ pub fn parse_stored(text: &str) -> Option<NaiveDateTime> {
 /// pages come with times already in the reader's zone.
 pub const ZONE_COOKIE: &str = "tz";
 
+/// The zone a `Cookie` header (or `document.cookie`) names in `ZONE_COOKIE`,
+/// as given (the server checks it against its database).
+pub fn zone_in_cookies(cookies: &str) -> Option<&str> {
+    cookies
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == ZONE_COOKIE)
+        .map(|(_, zone)| zone)
+}
+
 /// A UTC wall-clock instant as a reader sees it `offset_minutes` east of
 /// UTC: `Fri, Nov 27, 2026, 03:30 PM GMT+1` (`UTC` at offset 0). The server
 /// (for the zone a page is rendered in) and the browser (for its own zone)
@@ -315,6 +325,17 @@ pub(crate) mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn the_zone_cookie_is_found_among_others() {
+        assert_eq!(zone_in_cookies("tz=Europe/Paris"), Some("Europe/Paris"));
+        assert_eq!(
+            zone_in_cookies("session=ab12; tz=America/New_York; x=1"),
+            Some("America/New_York")
+        );
+        assert_eq!(zone_in_cookies("session=ab12; tzz=UTC"), None);
+        assert_eq!(zone_in_cookies(""), None);
+    }
 
     #[test]
     fn times_read_the_same_in_every_zone_format() {

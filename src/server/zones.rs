@@ -46,10 +46,8 @@ fn reader_zone() -> Option<Tz> {
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == crate::domain::time::ZONE_COOKIE)
-        .and_then(|(_, value)| value.parse().ok())
+        .find_map(crate::domain::time::zone_in_cookies)
+        .and_then(|zone| zone.parse().ok())
 }
 
 impl TzDatabase {
@@ -65,6 +63,49 @@ impl TzDatabase {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `page_time` while rendering a page asked for with `cookie`.
+    fn rendered_with(cookie: Option<&str>, stored: &str) -> String {
+        let mut request = axum::http::Request::builder();
+        if let Some(cookie) = cookie {
+            request = request.header(axum::http::header::COOKIE, cookie);
+        }
+        let (parts, ()) = request.body(()).unwrap().into_parts();
+        let owner = leptos::prelude::Owner::new();
+        owner.with(|| {
+            leptos::prelude::provide_context(parts);
+            page_time(stored)
+        })
+    }
+
+    #[test]
+    fn pages_show_times_in_the_zone_the_browser_named() {
+        let winter = "2026-11-27T15:30:00Z";
+        let summer = "2026-07-01T15:30:00Z";
+        assert_eq!(
+            rendered_with(Some("session=ab; tz=Europe/Paris"), winter),
+            "Fri, Nov 27, 2026, 04:30 PM GMT+1"
+        );
+        assert_eq!(
+            rendered_with(Some("tz=Europe/Paris"), summer),
+            "Wed, Jul 1, 2026, 05:30 PM GMT+2"
+        );
+        assert_eq!(
+            rendered_with(Some("tz=Asia/Kolkata"), winter),
+            "Fri, Nov 27, 2026, 09:00 PM GMT+5:30"
+        );
+        // No cookie, or a zone that does not exist: UTC.
+        assert_eq!(
+            rendered_with(None, winter),
+            "Fri, Nov 27, 2026, 03:30 PM UTC"
+        );
+        assert_eq!(
+            rendered_with(Some("tz=Mars/Olympus"), winter),
+            "Fri, Nov 27, 2026, 03:30 PM UTC"
+        );
+        // Not a stored time: as it is.
+        assert_eq!(rendered_with(None, "soon"), "soon");
+    }
     use crate::domain::time::TimeInput;
     use crate::domain::{MeetingTime, time::parse_zone};
     use chrono::TimeZone;
