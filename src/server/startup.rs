@@ -199,10 +199,22 @@ fn with_limits<S: Clone + Send + Sync + 'static>(
         .layer(axum::middleware::map_response(json_limit_errors))
 }
 
+/// The app's routes, listed once per process. Listing them renders the app
+/// with every resource held back by a flag that leptos_server keeps for the
+/// whole process, so a page that another server in the same process (the
+/// integration tests run many) renders meanwhile would wait forever on its
+/// first resource: a 503 after the request time limit, seen in CI
+/// (leptos-rs/leptos#4773).
+fn routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 fn router(state: AppState) -> Router {
     let tls = state.config.cookie_secure;
     let leptos_options = state.leptos_options.clone();
-    let routes = generate_route_list(App);
+    let routes = routes();
     let context_state = state.clone();
     let pkg_dir = format!(
         "{}/{}",

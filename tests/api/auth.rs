@@ -415,8 +415,10 @@ async fn healthz_and_pages() {
     assert_eq!(anon.status(), StatusCode::FOUND);
     assert_eq!(anon.headers()["location"], "/login");
     let researcher = app.researcher().await;
-    // (This test has failed twice in CI with a 503 after about 30 s, never
-    // locally: on failure it says how long the page took and what it said.)
+    // (It failed three times in CI with a 503 after 30 s: another server of
+    // this process was listing its routes as the page rendered, which holds
+    // back every resource in the process; `startup::routes` now lists them
+    // once. On failure it says how long the page took and what it said.)
     let page = |path: &'static str| {
         let (client, url) = (researcher.clone(), app.url(path));
         async move {
