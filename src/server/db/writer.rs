@@ -43,8 +43,8 @@ impl<T, F> WriteFn<T> for F where
 pub struct Tx<'c> {
     conn: &'c mut AnyConnection,
     owed: &'c mut Option<&'static str>,
-    /// For the last command of a SQLite batch: set once a query of this
-    /// command has carried the batch's commit.
+    /// For the last command of a SQLite batch, and any write on PostgreSQL:
+    /// set once a statement of this command has ended its transaction.
     closing: Option<&'c mut bool>,
 }
 
@@ -109,20 +109,32 @@ impl<'c> Tx<'c> {
             }
             return (sql.to_string(), &mut *self.conn);
         }
-        let closes = match self.closing.as_deref_mut() {
-            Some(closed) => {
-                *closed = true;
-                true
-            }
-            None => false,
-        };
+        let closes = self.closing.as_deref_mut().map(|closed| *closed = true);
         let (sql, conn) = self.lead(sql);
-        let sql = if closes {
-            format!("{sql}; {CLOSE}")
-        } else {
-            sql
+        let sql = match closes {
+            Some(()) => format!("{sql}; {CLOSE}"),
+            None => sql,
         };
         (sql, conn)
+    }
+
+    /// A command's statement `sql` and the connection to run it on: led by
+    /// the owed statements (`lead`; on PostgreSQL, where a query with
+    /// arguments is one statement, the `BEGIN` goes first on its own), and,
+    /// when it is the command's last write (`last`), ending its transaction
+    /// if it can (`lead_last`).
+    pub async fn statement(
+        &mut self,
+        sql: &str,
+        last: bool,
+    ) -> Result<(String, &mut AnyConnection), sqlx::Error> {
+        if last {
+            Ok(self.lead_last(sql))
+        } else if self.conn.backend_name() == "PostgreSQL" {
+            Ok((sql.to_string(), self.conn().await?))
+        } else {
+            Ok(self.lead(sql))
+        }
     }
 
     pub fn backend_name(&self) -> &str {
@@ -328,11 +340,7 @@ mod tests {
         move |mut tx| {
             Box::pin(async move {
                 const SQL: &str = "INSERT INTO t (x) VALUES ($1) RETURNING x";
-                let (sql, conn) = if last {
-                    tx.lead_last(SQL)
-                } else {
-                    tx.lead(SQL)
-                };
+                let (sql, conn) = tx.statement(SQL, last).await?;
                 // (The rows it returns, not `rows_affected`, which adds up
                 // SQLite's counts over the control statements too.)
                 let rows: Vec<(i64,)> = sqlx::query_as(&sql).bind(x).fetch_all(conn).await?;

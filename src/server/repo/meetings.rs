@@ -170,8 +170,6 @@ pub async fn insert(
     const INSERT_REQUEST_COLUMNS: &str = "INSERT INTO meeting_requests \
          (requester_id, expert_id, message, status, created_at, updated_at, preferred_at, \
           meeting_type, time_zone, duration_minutes)";
-    let insert_request =
-        format!("{INSERT_REQUEST_COLUMNS} VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9)");
     fn bind<'q, O>(
         q: QueryAs<'q, Any, O, AnyArguments<'q>>,
         new: &'q NewRequest,
@@ -190,11 +188,12 @@ pub async fn insert(
         // Both rows and the count in one round trip (with the writer's
         // control statements); the event refers to the request just inserted.
         let sql = format!(
-            "{insert_request}; {EVENT_INSERT} \
+            "{INSERT_REQUEST_COLUMNS} VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9); \
+             {EVENT_INSERT} \
              VALUES (last_insert_rowid(), $1, NULL, $4, NULL, $5) {}, request_id",
             event_returning(2)
         );
-        let (sql, conn) = lead(tx, &sql, last);
+        let (sql, conn) = tx.statement(&sql, last).await?;
         let rows = bind(sqlx::query_as(&sql), new).fetch_all(conn).await?;
         let (event_id, pending, id) = one_row(rows)?;
         let pending = Some(pending);
@@ -211,39 +210,13 @@ pub async fn insert(
          {} SELECT event.id, request.id FROM event, request, told",
         told(10)
     );
-    let (sql, conn) = statement(tx, sql, last).await?;
+    let (sql, conn) = tx.statement(&sql, last).await?;
     let (event_id, id): (i64, i64) = bind(sqlx::query_as(&sql), new)
         .bind(EVENTS_CHANNEL)
         .fetch_one(conn)
         .await?;
     let pending = None;
     Ok((id, Written { event_id, pending }))
-}
-
-/// `sql` led by the writer's owed statements and, when it is the command's
-/// last write, followed by the batch's commit if the command ends the batch.
-fn lead<'t>(tx: &'t mut Tx<'_>, sql: &str, last: bool) -> (String, &'t mut AnyConnection) {
-    if last {
-        tx.lead_last(sql)
-    } else {
-        tx.lead(sql)
-    }
-}
-
-/// PostgreSQL: the connection for the command's statement `sql`, inside
-/// its transaction, or, when it is the command's last (`last`) and the
-/// command ran nothing before it, on its own: it then commits by itself and
-/// the log's lock it takes is held for no round trip at all.
-async fn statement<'t>(
-    tx: &'t mut Tx<'_>,
-    sql: String,
-    last: bool,
-) -> Result<(String, &'t mut AnyConnection), sqlx::Error> {
-    if last {
-        Ok(tx.lead_last(&sql))
-    } else {
-        Ok((sql, tx.conn().await?))
-    }
 }
 
 /// The one row a multi-statement query returns (from its last statement).
@@ -351,7 +324,7 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
             "{update}; {EVENT_INSERT} SELECT $7, ${actor}, $8, $1, $3, $2 WHERE changes() = 1 {}",
             event_returning(9)
         );
-        let (sql, conn) = lead(tx, &sql, last);
+        let (sql, conn) = tx.statement(&sql, last).await?;
         let rows: Vec<(i64, i64)> = bind(sqlx::query_as(&sql), m, &bounds)
             .bind(m.actor_id)
             .fetch_all(conn)
@@ -381,7 +354,7 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
              {} SELECT event.id FROM event, told",
             told(actor + 1)
         );
-        let (sql, conn) = statement(tx, sql, last).await?;
+        let (sql, conn) = tx.statement(&sql, last).await?;
         let moved: Option<(i64,)> = bind(sqlx::query_as(&sql), m, &bounds)
             .bind(m.actor_id)
             .bind(EVENTS_CHANNEL)
