@@ -1,15 +1,18 @@
 //! The database: reads through a pool, writes through `Database::write`.
-//! One connection type (`sqlx::Any`) serves SQLite and PostgreSQL, so the
-//! data-access modules are written once. On SQLite every write goes to the
-//! one writer task (`writer.rs`) and the pool is read-only; on PostgreSQL a
-//! write is a transaction on the pool.
+//! Reads use one connection type (`sqlx::Any`) for SQLite and PostgreSQL, so
+//! the data-access modules are written once. On SQLite every write goes to
+//! the one writer thread (`writer.rs`), which drives its own connection in
+//! place (`sqlite.rs`), and the pool is read-only; on PostgreSQL a write is
+//! a transaction on the pool. A write's statements reach either through
+//! `Conn` (`repo::execute!`).
 
+pub mod sqlite;
 mod writer;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use std::time::Duration;
-pub use writer::Tx;
+pub use writer::{Conn, Tx};
 use writer::{WriteFn, Writer};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,7 +26,7 @@ pub struct Database {
     /// Reads (read-only on SQLite).
     pub pool: AnyPool,
     pub backend: Backend,
-    /// SQLite's writer task; `None` on PostgreSQL.
+    /// SQLite's writer thread; `None` on PostgreSQL.
     writer: Option<Writer>,
 }
 
@@ -43,6 +46,10 @@ pub enum DbSetupError {
     Connect(#[source] sqlx::Error),
     #[error("could not apply migrations: {0}")]
     Migrate(#[source] sqlx::migrate::MigrateError),
+    #[error("SQLite needs a database file: {0} is in memory")]
+    InMemory(String),
+    #[error("could not start the writer thread: {0}")]
+    Writer(#[source] std::io::Error),
 }
 
 /// The file path of a `sqlite:` URL, unless it is an in-memory database.
@@ -78,8 +85,10 @@ impl Database {
                 writer: None,
             });
         }
-        if let Some(parent) = sqlite_file(url)
-            .map(std::path::Path::new)
+        // The writer's connection and the readers' are connections to one
+        // file: a database in memory would be one per connection.
+        let file = sqlite_file(url).ok_or_else(|| DbSetupError::InMemory(url.to_string()))?;
+        if let Some(parent) = Some(std::path::Path::new(file))
             .and_then(|p| p.parent())
             .filter(|p| !p.as_os_str().is_empty())
         {
@@ -88,7 +97,7 @@ impl Database {
                 source,
             })?;
         }
-        // The writer's connection first: it creates the file and migrates.
+        // A first connection creates the file and migrates it.
         let mut conn = AnyConnection::connect(url)
             .await
             .map_err(DbSetupError::Connect)?;
@@ -99,6 +108,8 @@ impl Database {
             .run(&mut conn)
             .await
             .map_err(DbSetupError::Migrate)?;
+        conn.close().await.map_err(DbSetupError::Connect)?;
+        let writer = sqlite::open_writer(file, SQLITE_PRAGMAS).map_err(DbSetupError::Connect)?;
         let pool = options
             .max_connections(8)
             // A pool pings every idle connection it hands out: on SQLite a
@@ -119,7 +130,7 @@ impl Database {
         Ok(Database {
             pool,
             backend: Backend::Sqlite,
-            writer: Some(Writer::start(conn)),
+            writer: Some(Writer::start(writer).map_err(DbSetupError::Writer)?),
         })
     }
 
@@ -136,11 +147,11 @@ impl Database {
                 };
                 // The transaction begins with the command's first statement
                 // that needs one; a command that is one statement runs it on
-                // its own and commits with it (`Tx::lead_last`).
-                let mut owed = Some("BEGIN");
+                // its own and commits with it (`Tx::statement`).
+                let mut owed = true;
                 let mut closed = false;
-                let result = work(Tx::closing(&mut writing.conn, &mut owed, &mut closed)).await;
-                let open = owed.is_none() && !closed;
+                let result = work(Tx::postgres(&mut writing.conn, &mut owed, &mut closed)).await;
+                let open = !owed && !closed;
                 let result = match result {
                     Ok(value) if open => {
                         writing.conn.execute("COMMIT").await?;

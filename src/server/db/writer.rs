@@ -1,23 +1,23 @@
-//! The SQLite write path, ordered by the server (SPEC 10). One task owns the
-//! only write connection. Callers hand it write commands over a bounded
+//! The SQLite write path, ordered by the server (SPEC 10). One thread owns
+//! the only write connection. Callers hand it write commands over a bounded
 //! channel; it takes whatever is queued (up to `MAX_BATCH`), runs the batch
 //! in one `BEGIN IMMEDIATE` transaction with each command in its own
 //! `SAVEPOINT` (a command that fails rolls back alone), commits once, and
 //! only then answers every caller. One fsync serves the whole batch, and no
 //! writer ever waits in SQLite's busy handler: there is no other writer.
 //!
-//! Every statement is a round trip to the driver's worker thread, so the
-//! control statements travel with the commands: the `BEGIN` (or the release
-//! of the previous command's savepoint) and the next `SAVEPOINT` lead a
-//! command's first query (`Tx::lead`), and the batch's last command may
-//! carry the commit after its last statement (`Tx::lead_last`). A batch of
-//! n commands costs n round trips beyond the commands' own further
-//! statements (n + 1 when its last command cannot carry the commit).
+//! The thread runs each statement in place (`sqlite.rs`), so a command
+//! costs what SQLite spends on it and nothing more: no hop to a driver
+//! thread per statement, no wait for a turn on the async runtime's threads.
+//! A command is the same async code as on PostgreSQL; on this thread its
+//! statements never wait, so it is polled once and done.
 
+use super::sqlite::{self, WriteConnection};
 use futures::future::BoxFuture;
-use sqlx::{AnyConnection, Connection, Executor};
+use sqlx::{AnyConnection, Executor};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, Waker};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most commands committed together.
@@ -37,115 +37,97 @@ impl<T, F> WriteFn<T> for F where
 {
 }
 
-/// The connection a write command runs on, and the control statements still
-/// owed before its first statement (the batch's `BEGIN IMMEDIATE` or the
-/// savepoints on SQLite; the write's `BEGIN` on PostgreSQL).
-pub struct Tx<'c> {
-    conn: &'c mut AnyConnection,
-    owed: &'c mut Option<&'static str>,
-    /// For the last command of a SQLite batch, and any write on PostgreSQL:
-    /// set once a statement of this command has ended its transaction.
-    closing: Option<&'c mut bool>,
+/// The connection a statement runs on: SQLite's write connection, driven in
+/// place, or a PostgreSQL connection (`sqlx::Any`). The data-access modules
+/// match on it (`repo::execute!`, `repo::fetch_all!`).
+pub enum Conn<'a> {
+    Sqlite(&'a WriteConnection),
+    Any(&'a mut AnyConnection),
 }
 
-/// What ends a batch: the last command's savepoint released, the batch's
-/// transaction committed.
-const CLOSE: &str = "RELEASE command; COMMIT";
+/// The transaction a write command runs in.
+pub struct Tx<'c>(TxOn<'c>);
+
+enum TxOn<'c> {
+    /// Inside the writer's batch, in the command's savepoint.
+    Sqlite(&'c WriteConnection),
+    /// A write of its own on PostgreSQL, whose `BEGIN` waits for the
+    /// command's first statement that needs it.
+    Postgres {
+        conn: &'c mut AnyConnection,
+        /// The `BEGIN` has not run yet.
+        owed: &'c mut bool,
+        /// A statement ended the write by itself (it ran with no `BEGIN`).
+        closed: &'c mut bool,
+    },
+}
 
 impl<'c> Tx<'c> {
-    pub(super) fn new(conn: &'c mut AnyConnection, owed: &'c mut Option<&'static str>) -> Self {
-        Tx {
-            conn,
-            owed,
-            closing: None,
-        }
+    fn on_sqlite(conn: &'c WriteConnection) -> Self {
+        Tx(TxOn::Sqlite(conn))
     }
 
-    /// A command whose last statement may also end its transaction (the
-    /// last command of a SQLite batch; any write on PostgreSQL).
-    pub(super) fn closing(
+    /// A PostgreSQL write; see `Database::write`.
+    pub(super) fn postgres(
         conn: &'c mut AnyConnection,
-        owed: &'c mut Option<&'static str>,
+        owed: &'c mut bool,
         closed: &'c mut bool,
     ) -> Self {
-        Tx {
-            conn,
-            owed,
-            closing: Some(closed),
-        }
+        Tx(TxOn::Postgres { conn, owed, closed })
     }
 
-    /// The connection, once the owed statements have run.
-    pub async fn conn(&mut self) -> Result<&mut AnyConnection, sqlx::Error> {
-        if let Some(control) = self.owed.take() {
-            self.conn.execute(control).await?;
-        }
-        Ok(&mut *self.conn)
+    /// The connection for the command's next statement, inside its
+    /// transaction.
+    pub async fn conn(&mut self) -> Result<Conn<'_>, sqlx::Error> {
+        self.statement(false).await
     }
 
-    /// `sql` led by the owed statements, and the connection to run it on:
-    /// one multi-statement query, one round trip. SQLite only: PostgreSQL
-    /// takes one statement per query with arguments (use `conn`).
-    pub fn lead(&mut self, sql: &str) -> (String, &mut AnyConnection) {
-        let sql = match self.owed.take() {
-            Some(control) => format!("{control}; {sql}"),
-            None => sql.to_string(),
-        };
-        (sql, &mut *self.conn)
-    }
-
-    /// As `lead`, for a command's last statement: when the command is the
-    /// last of its batch, the batch's commit follows `sql` in the same
-    /// query. On PostgreSQL, a command whose only statement this is runs it
-    /// without a transaction of its own: the statement commits by itself.
-    /// The caller runs no statement that writes after it, and returns the
-    /// query's error if it has one.
-    pub fn lead_last(&mut self, sql: &str) -> (String, &mut AnyConnection) {
-        if self.conn.backend_name() == "PostgreSQL" {
-            if let Some(closed) = self.closing.as_deref_mut()
-                && self.owed.take().is_some()
-            {
-                *closed = true;
+    /// As `conn`; with `last`, for the command's last statement. On
+    /// PostgreSQL a command whose only statement this is runs it without a
+    /// transaction of its own: the statement commits by itself. The caller
+    /// then runs no statement that writes after it.
+    pub async fn statement(&mut self, last: bool) -> Result<Conn<'_>, sqlx::Error> {
+        match &mut self.0 {
+            TxOn::Sqlite(conn) => Ok(Conn::Sqlite(conn)),
+            TxOn::Postgres { conn, owed, closed } => {
+                if **owed {
+                    **owed = false;
+                    if last {
+                        **closed = true;
+                    } else {
+                        conn.execute("BEGIN").await?;
+                    }
+                }
+                Ok(Conn::Any(conn))
             }
-            return (sql.to_string(), &mut *self.conn);
-        }
-        let closes = self.closing.as_deref_mut().map(|closed| *closed = true);
-        let (sql, conn) = self.lead(sql);
-        let sql = match closes {
-            Some(()) => format!("{sql}; {CLOSE}"),
-            None => sql,
-        };
-        (sql, conn)
-    }
-
-    /// A command's statement `sql` and the connection to run it on: led by
-    /// the owed statements (`lead`; on PostgreSQL, where a query with
-    /// arguments is one statement, the `BEGIN` goes first on its own), and,
-    /// when it is the command's last write (`last`), ending its transaction
-    /// if it can (`lead_last`).
-    pub async fn statement(
-        &mut self,
-        sql: &str,
-        last: bool,
-    ) -> Result<(String, &mut AnyConnection), sqlx::Error> {
-        if last {
-            Ok(self.lead_last(sql))
-        } else if self.conn.backend_name() == "PostgreSQL" {
-            Ok((sql.to_string(), self.conn().await?))
-        } else {
-            Ok(self.lead(sql))
         }
     }
 
-    pub fn backend_name(&self) -> &str {
-        self.conn.backend_name()
+    /// SQLite's write connection, for statements written for it alone.
+    pub fn sqlite(&self) -> Option<&'c WriteConnection> {
+        match self.0 {
+            TxOn::Sqlite(conn) => Some(conn),
+            TxOn::Postgres { .. } => None,
+        }
+    }
+}
+
+impl<'a> Conn<'a> {
+    /// The PostgreSQL connection, for statements written for it alone.
+    pub fn into_any(self) -> Result<&'a mut AnyConnection, sqlx::Error> {
+        match self {
+            Conn::Any(conn) => Ok(conn),
+            Conn::Sqlite(_) => Err(sqlx::Error::Protocol(
+                "a statement written for PostgreSQL was run on SQLite".into(),
+            )),
+        }
     }
 }
 
 /// One write command, its result kept until the batch has committed.
 trait Command: Send {
     /// Runs the command; returns whether it succeeded.
-    fn run<'c>(&'c mut self, tx: Tx<'c>) -> BoxFuture<'c, bool>;
+    fn run(&mut self, tx: Tx<'_>) -> bool;
     /// Answers the caller once the batch's fate is known.
     fn finish(self: Box<Self>, commit: Result<(), &sqlx::Error>);
 }
@@ -157,16 +139,25 @@ struct Job<T, F> {
 }
 
 impl<T: Send + 'static, F: WriteFn<T>> Command for Job<T, F> {
-    fn run<'c>(&'c mut self, tx: Tx<'c>) -> BoxFuture<'c, bool> {
-        Box::pin(async move {
-            let Some(work) = self.work.take() else {
-                return false;
-            };
-            let result = work(tx).await;
-            let ok = result.is_ok();
-            self.result = Some(result);
-            ok
-        })
+    fn run(&mut self, tx: Tx<'_>) -> bool {
+        let Some(work) = self.work.take() else {
+            return false;
+        };
+        // Statements on this thread's connection finish as they are called:
+        // the command is done after one poll.
+        let mut command = work(tx);
+        let result = match command
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(result) => result,
+            Poll::Pending => Err(sqlx::Error::Protocol(
+                "a write command waited for something other than the database".into(),
+            )),
+        };
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
     }
 
     fn finish(self: Box<Self>, commit: Result<(), &sqlx::Error>) {
@@ -198,16 +189,19 @@ pub struct Stats {
 }
 
 impl Writer {
-    /// Starts the writer task on `conn`, which must be the only connection
+    /// Starts the writer thread on `conn`, which must be the only connection
     /// that writes.
-    pub fn start(conn: AnyConnection) -> Writer {
+    pub fn start(conn: WriteConnection) -> std::io::Result<Writer> {
         let (commands, queue) = mpsc::channel(QUEUE);
         let stats = Arc::new(Stats::default());
-        tokio::spawn(run(conn, queue, stats.clone()));
-        Writer { commands, stats }
+        let counted = stats.clone();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run(conn, queue, counted))?;
+        Ok(Writer { commands, stats })
     }
 
-    /// Whether the writer task still runs (it ends only if it panicked).
+    /// Whether the writer thread still runs (it ends only if it panicked).
     pub fn is_alive(&self) -> bool {
         !self.commands.is_closed()
     }
@@ -237,14 +231,17 @@ impl Writer {
     }
 }
 
-async fn run(
-    mut conn: AnyConnection,
-    mut queue: mpsc::Receiver<Box<dyn Command>>,
-    stats: Arc<Stats>,
-) {
+fn run(conn: WriteConnection, mut queue: mpsc::Receiver<Box<dyn Command>>, stats: Arc<Stats>) {
     let mut batch: Vec<Box<dyn Command>> = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let commit = run_batch(&mut conn, &mut batch).await;
+    while let Some(first) = queue.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(command) => batch.push(command),
+                Err(_) => break,
+            }
+        }
+        let commit = run_batch(&conn, &mut batch);
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats
             .commands
@@ -252,66 +249,47 @@ async fn run(
         if let Err(err) = &commit {
             tracing::error!(error = %err, commands = batch.len(), "a write batch failed");
             // Leave no transaction open behind a failed batch.
-            let _ = conn.execute("ROLLBACK").await;
+            if !sqlite::is_autocommit(&conn) {
+                let _ = sqlite::control(&conn, "ROLLBACK");
+            }
         }
         for command in batch.drain(..) {
             command.finish(commit.as_ref().map(|_| ()));
         }
     }
-    let _ = conn.close().await;
 }
 
-async fn run_batch(
-    conn: &mut AnyConnection,
-    batch: &mut [Box<dyn Command>],
-) -> Result<(), sqlx::Error> {
-    // Owed before the next command's first statement. A command that runs a
-    // statement takes it; one that runs none leaves it for the next.
-    let mut owed = Some("BEGIN IMMEDIATE; SAVEPOINT command");
-    let mut open = false;
-    let last = batch.len().saturating_sub(1);
-    for (i, command) in batch.iter_mut().enumerate() {
-        let mut closed = false;
-        let tx = if i == last {
-            Tx::closing(conn, &mut owed, &mut closed)
-        } else {
-            Tx::new(conn, &mut owed)
-        };
-        let ok = command.run(tx).await;
-        if closed && ok {
-            // Its last query committed the batch.
-            return Ok(());
+fn run_batch(conn: &WriteConnection, batch: &mut [Box<dyn Command>]) -> Result<(), sqlx::Error> {
+    sqlite::control(conn, "BEGIN IMMEDIATE")?;
+    for command in batch.iter_mut() {
+        sqlite::control(conn, "SAVEPOINT command")?;
+        if !command.run(Tx::on_sqlite(conn)) {
+            sqlite::control(conn, "ROLLBACK TO command")?;
         }
-        if owed.is_none() {
-            // The command ran inside its savepoint.
-            open = true;
-            if !ok {
-                // (If the failed query was the one carrying the commit, it
-                // stopped before it: the transaction is still open.)
-                conn.execute("ROLLBACK TO command").await?;
-            }
-            owed = Some("RELEASE command; SAVEPOINT command");
-        }
+        sqlite::control(conn, "RELEASE command")?;
     }
-    if open {
-        conn.execute(CLOSE).await?;
-    }
-    Ok(())
+    sqlite::control(conn, "COMMIT")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::repo::{execute, fetch_all};
 
-    async fn writer(dir: &tempfile::TempDir) -> (Writer, sqlx::AnyPool) {
-        sqlx::any::install_default_drivers();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
-        let mut conn = AnyConnection::connect(&url).await.unwrap();
-        conn.execute("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER UNIQUE)")
-            .await
+    fn writer(dir: &tempfile::TempDir) -> (Writer, WriteConnection) {
+        let path = dir.path().join("w.db");
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER UNIQUE)")
             .unwrap();
-        let reader = sqlx::AnyPool::connect(&url).await.unwrap();
-        (Writer::start(conn), reader)
+        let reader = rusqlite::Connection::open(&path).unwrap();
+        (
+            Writer::start(std::sync::Mutex::new(conn)).unwrap(),
+            std::sync::Mutex::new(reader),
+        )
+    }
+
+    async fn insert_on(tx: &mut Tx<'_>, x: i64) -> Result<u64, sqlx::Error> {
+        execute!(&mut tx.conn().await?, "INSERT INTO t (x) VALUES ($1)", x)
     }
 
     fn insert(
@@ -321,46 +299,9 @@ mod tests {
         move |mut tx| Box::pin(async move { insert_on(&mut tx, x).await })
     }
 
-    async fn insert_on(tx: &mut Tx<'_>, x: i64) -> Result<u64, sqlx::Error> {
-        Ok(sqlx::query("INSERT INTO t (x) VALUES ($1)")
-            .bind(x)
-            .execute(tx.conn().await?)
-            .await?
-            .rows_affected())
-    }
-
-    /// The same insert, led by the control statements (one round trip);
-    /// with `last`, as a command's last write: when the command ends its
-    /// batch, the batch's commit travels with it.
-    fn led(
-        x: i64,
-        last: bool,
-    ) -> impl for<'c> FnOnce(Tx<'c>) -> BoxFuture<'c, Result<u64, sqlx::Error>> + Send + 'static
-    {
-        move |mut tx| {
-            Box::pin(async move {
-                const SQL: &str = "INSERT INTO t (x) VALUES ($1) RETURNING x";
-                let (sql, conn) = tx.statement(SQL, last).await?;
-                // (The rows it returns, not `rows_affected`, which adds up
-                // SQLite's counts over the control statements too.)
-                let rows: Vec<(i64,)> = sqlx::query_as(&sql).bind(x).fetch_all(conn).await?;
-                Ok(rows.len() as u64)
-            })
-        }
-    }
-
-    fn insert_led(
-        x: i64,
-    ) -> impl for<'c> FnOnce(Tx<'c>) -> BoxFuture<'c, Result<u64, sqlx::Error>> + Send + 'static
-    {
-        led(x, false)
-    }
-
-    fn insert_last(
-        x: i64,
-    ) -> impl for<'c> FnOnce(Tx<'c>) -> BoxFuture<'c, Result<u64, sqlx::Error>> + Send + 'static
-    {
-        led(x, true)
+    fn all(reader: &WriteConnection) -> Vec<i64> {
+        let rows: Vec<(i64,)> = sqlite::rows(reader, "SELECT x FROM t ORDER BY x", []).unwrap();
+        rows.into_iter().map(|(x,)| x).collect()
     }
 
     /// Commands queued together share one transaction; the one that fails
@@ -368,119 +309,58 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn a_failing_command_rolls_back_alone_inside_its_batch() {
         let dir = tempfile::tempdir().unwrap();
-        let (w, reader) = writer(&dir).await;
+        let (w, reader) = writer(&dir);
         let (a, b, c) = tokio::join!(w.write(insert(1)), w.write(insert(1)), w.write(insert(2)));
         assert_eq!(a.unwrap(), 1);
         let err = b.unwrap_err();
-        assert!(
-            err.as_database_error()
-                .is_some_and(|e| e.is_unique_violation()),
-            "{err}"
-        );
+        assert!(crate::server::repo::is_unique_violation(&err), "{err}");
         assert_eq!(c.unwrap(), 1);
         assert_eq!(w.stats(), (1, 3), "one batch of three commands");
-        let rows: Vec<(i64,)> = sqlx::query_as("SELECT x FROM t ORDER BY x")
-            .fetch_all(&reader)
-            .await
-            .unwrap();
-        assert_eq!(rows, vec![(1,), (2,)]);
+        assert_eq!(all(&reader), vec![1, 2]);
     }
 
-    /// Commands whose first query carries the control statements: the one
-    /// that fails still rolls back alone, and commands that run no statement
-    /// (done, or refused before touching the database) leave the savepoint
-    /// to the next.
+    /// Commands that run no statement, or refuse before touching the
+    /// database, share the batch with the others and change nothing.
     #[tokio::test(flavor = "current_thread")]
-    async fn led_commands_share_the_batch_and_fail_alone() {
+    async fn commands_that_write_nothing_share_the_batch() {
         let dir = tempfile::tempdir().unwrap();
-        let (w, reader) = writer(&dir).await;
+        let (w, reader) = writer(&dir);
         fn nothing(_tx: Tx<'_>) -> BoxFuture<'_, Result<u64, sqlx::Error>> {
             Box::pin(async { Ok(0) })
         }
         fn refused(_tx: Tx<'_>) -> BoxFuture<'_, Result<u64, sqlx::Error>> {
             Box::pin(async { Err(sqlx::Error::RowNotFound) })
         }
-        let (a, b, c, d, e, f) = tokio::join!(
+        let (a, b, c, d, e) = tokio::join!(
             w.write(nothing),
-            w.write(insert_led(1)),
-            w.write(insert_led(1)),
+            w.write(insert(1)),
             w.write(refused),
-            w.write(insert(3)),
-            w.write(insert_led(2)),
+            w.write(insert(1)),
+            w.write(insert(2)),
         );
         assert_eq!(a.unwrap(), 0);
         assert_eq!(b.unwrap(), 1);
-        assert!(c.unwrap_err().as_database_error().is_some());
-        assert!(matches!(d, Err(sqlx::Error::RowNotFound)));
+        assert!(matches!(c, Err(sqlx::Error::RowNotFound)));
+        assert!(d.unwrap_err().as_database_error().is_some());
         assert_eq!(e.unwrap(), 1);
-        assert_eq!(f.unwrap(), 1);
-        assert_eq!(w.stats(), (1, 6), "one batch of six commands");
-        let rows: Vec<(i64,)> = sqlx::query_as("SELECT x FROM t ORDER BY x")
-            .fetch_all(&reader)
-            .await
-            .unwrap();
-        assert_eq!(rows, vec![(1,), (2,), (3,)]);
-        // A batch of a led command alone commits too.
-        w.write(insert_led(4)).await.unwrap();
-        let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM t")
-            .fetch_one(&reader)
-            .await
-            .unwrap();
-        assert_eq!(n.0, 4);
+        assert_eq!(w.stats(), (1, 5), "one batch of five commands");
+        assert_eq!(all(&reader), vec![1, 2]);
     }
 
-    async fn all(reader: &sqlx::AnyPool) -> Vec<i64> {
-        let rows: Vec<(i64,)> = sqlx::query_as("SELECT x FROM t ORDER BY x")
-            .fetch_all(reader)
-            .await
-            .unwrap();
-        rows.into_iter().map(|(x,)| x).collect()
-    }
-
-    /// The batch's last command commits it in its own query; when that
-    /// query fails, the commands before it still commit; a command that is
-    /// not last leaves the commit to the batch.
+    /// A command reads what the commands before it in its batch wrote.
     #[tokio::test(flavor = "current_thread")]
-    async fn the_last_command_carries_the_commit() {
+    async fn a_command_sees_the_batch_so_far() {
         let dir = tempfile::tempdir().unwrap();
-        let (w, reader) = writer(&dir).await;
-        // Alone in its batch.
-        assert_eq!(w.write(insert_last(1)).await.unwrap(), 1);
-        assert_eq!(all(&reader).await, vec![1]);
-        // Last of three, after a failing one.
-        let (a, b, c) = tokio::join!(
-            w.write(insert_led(2)),
-            w.write(insert_led(2)),
-            w.write(insert_last(3))
-        );
-        assert_eq!((a.unwrap(), c.unwrap()), (1, 1));
-        assert!(b.unwrap_err().as_database_error().is_some());
-        assert_eq!(all(&reader).await, vec![1, 2, 3]);
-        // Last, and failing: the others commit without it.
-        let (a, b, c) = tokio::join!(
-            w.write(insert_last(4)),
-            w.write(insert_led(5)),
-            w.write(insert_last(4))
-        );
-        assert_eq!((a.unwrap(), b.unwrap()), (1, 1));
-        assert!(c.unwrap_err().as_database_error().is_some());
-        assert_eq!(all(&reader).await, vec![1, 2, 3, 4, 5]);
-        // Last, after statements of its own, failing on its last one.
-        let failed = w
-            .write(|mut tx| {
-                Box::pin(async move {
-                    insert_on(&mut tx, 6).await?;
-                    let (sql, conn) = tx.lead_last("INSERT INTO t (x) VALUES (6)");
-                    sqlx::query(&sql).execute(conn).await?;
-                    Ok(())
-                })
+        let (w, _reader) = writer(&dir);
+        fn count(mut tx: Tx<'_>) -> BoxFuture<'_, Result<u64, sqlx::Error>> {
+            Box::pin(async move {
+                let rows = fetch_all!(&mut tx.conn().await?, "SELECT COUNT(*) FROM t", (i64,))?;
+                Ok(rows.first().map_or(0, |&(n,)| n as u64))
             })
-            .await;
-        assert!(failed.is_err());
-        assert_eq!(w.stats(), (4, 8));
-        // The writer goes on: no transaction was left open.
-        w.write(insert(7)).await.unwrap();
-        assert_eq!(all(&reader).await, vec![1, 2, 3, 4, 5, 7]);
+        }
+        let (_, _, n) = tokio::join!(w.write(insert(1)), w.write(insert(2)), w.write(count));
+        assert_eq!(n.unwrap(), 2);
+        assert_eq!(w.stats(), (1, 3));
     }
 
     /// A writer that died (only a panic ends it) is seen as dead, so that
@@ -488,7 +368,7 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn a_dead_writer_is_reported() {
         let dir = tempfile::tempdir().unwrap();
-        let (w, _reader) = writer(&dir).await;
+        let (w, _reader) = writer(&dir);
         assert!(w.is_alive());
         let lost = w
             .write(|_tx| -> BoxFuture<'_, Result<(), sqlx::Error>> {
@@ -496,15 +376,42 @@ mod tests {
             })
             .await;
         assert!(lost.is_err());
+        // The thread drops its end of the queue as it unwinds.
+        for _ in 0..100 {
+            if !w.is_alive() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
         assert!(!w.is_alive());
         assert!(w.write(insert(1)).await.is_err());
+    }
+
+    /// A command that waits on anything but its statements is a bug: it
+    /// fails alone, and the writer goes on.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_command_that_waits_fails_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, reader) = writer(&dir);
+        let waits = w
+            .write(|mut tx| -> BoxFuture<'_, Result<(), sqlx::Error>> {
+                Box::pin(async move {
+                    insert_on(&mut tx, 9).await?;
+                    futures::future::pending::<()>().await;
+                    Ok(())
+                })
+            })
+            .await;
+        assert!(waits.is_err());
+        w.write(insert(1)).await.unwrap();
+        assert_eq!(all(&reader), vec![1]);
     }
 
     /// A command's several statements stand or fall together.
     #[tokio::test(flavor = "current_thread")]
     async fn a_command_is_atomic() {
         let dir = tempfile::tempdir().unwrap();
-        let (w, reader) = writer(&dir).await;
+        let (w, reader) = writer(&dir);
         let failed = w
             .write(|mut tx| {
                 Box::pin(async move {
@@ -515,10 +422,6 @@ mod tests {
             .await;
         assert!(failed.is_err());
         w.write(insert(6)).await.unwrap();
-        let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM t")
-            .fetch_one(&reader)
-            .await
-            .unwrap();
-        assert_eq!(n.0, 1);
+        assert_eq!(all(&reader), vec![6]);
     }
 }

@@ -5,12 +5,11 @@
 //! `FOR UPDATE SKIP LOCKED` in a transaction of its own, so with several
 //! instances each email is sent by one of them.
 
-use crate::server::db::{Backend, now_text, time_text};
+use crate::server::db::{Backend, Conn, now_text, time_text};
 use crate::server::error::AppResult;
 use crate::server::mail::{Mailer, SendError};
 use crate::server::repo::outbox::{self, DueMail};
 use crate::server::state::AppState;
-use sqlx::AnyConnection;
 use std::time::{Duration, Instant};
 
 /// How often the outbox is looked at when it was empty.
@@ -72,7 +71,7 @@ async fn send_due(state: &AppState, mailer: &Mailer) -> AppResult<usize> {
                     return Ok(handled);
                 };
                 let outcome = mailer.send(&mail).await;
-                record(&mut tx, &mail, outcome).await?;
+                record(&mut Conn::Any(&mut tx), &mail, outcome).await?;
                 tx.commit().await?;
                 handled += 1;
             }
@@ -89,7 +88,7 @@ async fn send_due(state: &AppState, mailer: &Mailer) -> AppResult<usize> {
                 state
                     .db
                     .write(move |mut tx| {
-                        Box::pin(async move { record(tx.conn().await?, &mail, outcome).await })
+                        Box::pin(async move { record(&mut tx.conn().await?, &mail, outcome).await })
                     })
                     .await?;
                 handled += 1;
@@ -100,7 +99,7 @@ async fn send_due(state: &AppState, mailer: &Mailer) -> AppResult<usize> {
 }
 
 async fn record(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     mail: &DueMail,
     outcome: Result<(), SendError>,
 ) -> Result<(), sqlx::Error> {

@@ -1,6 +1,6 @@
 //! The domain's closed sets as text columns: bound and read through their
-//! one spelling (`Spelled`), so a row can never carry an unknown status,
-//! role or meeting type.
+//! one spelling (`Spelled`), by either driver, so a row can never carry an
+//! unknown status, role or meeting type.
 
 use crate::domain::{MeetingStatus, MeetingType, Role, Spelled};
 use sqlx::any::{Any, AnyTypeInfo, AnyValueRef};
@@ -22,6 +22,12 @@ macro_rules! text_column {
                 buf: &mut <Any as Database>::ArgumentBuffer<'q>,
             ) -> Result<IsNull, BoxDynError> {
                 <&str as Encode<'q, Any>>::encode(Spelled::as_str(*self), buf)
+            }
+        }
+
+        impl rusqlite::ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(Spelled::as_str(*self).into())
             }
         }
 

@@ -1,11 +1,13 @@
 //! Meeting requests and their append-only event log.
 
+use super::fetch_all;
 use crate::domain::time::{DURATIONS, LONGEST_DURATION};
 use crate::domain::{ListQuery, MeetingStatus, MeetingType};
-use crate::server::db::Tx;
+use crate::server::db::{Conn, Tx, sqlite};
+use rusqlite::ToSql;
 use sqlx::any::AnyArguments;
 use sqlx::query::QueryAs;
-use sqlx::{Any, AnyConnection, AnyPool};
+use sqlx::{Any, AnyPool};
 use std::sync::LazyLock;
 
 /// A request with both parties' names, as every reader needs it.
@@ -110,20 +112,21 @@ impl NewRequest {
 /// How many requests `requester_id` sent `expert_id` since `since`, and the
 /// oldest one's time (inside the caller's write transaction).
 pub async fn sent_since(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     requester_id: i64,
     expert_id: i64,
     since: &str,
 ) -> Result<(i64, Option<String>), sqlx::Error> {
-    sqlx::query_as(
+    let rows = fetch_all!(
+        conn,
         "SELECT COUNT(*), MIN(created_at) FROM meeting_requests \
          WHERE requester_id = $1 AND expert_id = $2 AND created_at > $3",
-    )
-    .bind(requester_id)
-    .bind(expert_id)
-    .bind(since)
-    .fetch_one(conn)
-    .await
+        (i64, Option<String>),
+        requester_id,
+        expert_id,
+        since
+    )?;
+    one_row(rows)
 }
 
 /// An event as written: its id, and on SQLite how many requests wait for
@@ -150,12 +153,25 @@ fn event_returning(expert_param: usize) -> String {
     )
 }
 
-/// Whether `conn` is SQLite's: there the writer task runs each statement on
-/// the driver's worker thread, so several statements of one step go as one
-/// multi-statement query, one round trip.
-fn is_sqlite(tx: &Tx<'_>) -> bool {
-    tx.backend_name() == "SQLite"
-}
+/// A request's columns as inserted.
+const INSERT_REQUEST_COLUMNS: &str = "INSERT INTO meeting_requests \
+     (requester_id, expert_id, message, status, created_at, updated_at, preferred_at, \
+      meeting_type, time_zone, duration_minutes)";
+
+/// SQLite: a request's insert, then its event's (with the expert's pending
+/// count). Statements on the writer's connection cost no round trip, so
+/// each is one of its own.
+static SQLITE_INSERT: LazyLock<[String; 2]> = LazyLock::new(|| {
+    [
+        format!(
+            "{INSERT_REQUEST_COLUMNS} VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9) RETURNING id"
+        ),
+        format!(
+            "{EVENT_INSERT} VALUES ($1, $2, $3, $4, $5, $6) {}",
+            event_returning(7)
+        ),
+    ]
+});
 
 /// Inserts a pending request and its creation event (inside the caller's
 /// transaction: `Database::write`). Returns the request id and the event. A
@@ -167,9 +183,6 @@ pub async fn insert(
     new: &NewRequest,
     last: bool,
 ) -> Result<(i64, Written), sqlx::Error> {
-    const INSERT_REQUEST_COLUMNS: &str = "INSERT INTO meeting_requests \
-         (requester_id, expert_id, message, status, created_at, updated_at, preferred_at, \
-          meeting_type, time_zone, duration_minutes)";
     fn bind<'q, O>(
         q: QueryAs<'q, Any, O, AnyArguments<'q>>,
         new: &'q NewRequest,
@@ -184,18 +197,39 @@ pub async fn insert(
             .bind(&new.time_zone)
             .bind(i64::from(new.duration_minutes))
     }
-    if is_sqlite(tx) {
-        // Both rows and the count in one round trip (with the writer's
-        // control statements); the event refers to the request just inserted.
-        let sql = format!(
-            "{INSERT_REQUEST_COLUMNS} VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9); \
-             {EVENT_INSERT} \
-             VALUES (last_insert_rowid(), $1, NULL, $4, NULL, $5) {}, request_id",
-            event_returning(2)
-        );
-        let (sql, conn) = tx.statement(&sql, last).await?;
-        let rows = bind(sqlx::query_as(&sql), new).fetch_all(conn).await?;
-        let (event_id, pending, id) = one_row(rows)?;
+    if let Some(c) = tx.sqlite() {
+        let [request, event] = &*SQLITE_INSERT;
+        let pending = MeetingStatus::Pending;
+        let (id,): (i64,) = one_row(sqlite::rows(
+            c,
+            request,
+            rusqlite::params![
+                new.requester_id,
+                new.expert_id,
+                new.message,
+                pending,
+                new.created_at,
+                new.preferred_at,
+                new.meeting_type,
+                new.time_zone,
+                new.duration_minutes,
+            ],
+        )?)?;
+        let no_status: Option<MeetingStatus> = None;
+        let no_reason: Option<&str> = None;
+        let (event_id, pending): (i64, i64) = one_row(sqlite::rows(
+            c,
+            event,
+            rusqlite::params![
+                id,
+                new.requester_id,
+                no_status,
+                pending,
+                no_reason,
+                new.created_at,
+                new.expert_id,
+            ],
+        )?)?;
         let pending = Some(pending);
         return Ok((id, Written { event_id, pending }));
     }
@@ -210,7 +244,7 @@ pub async fn insert(
          {} SELECT event.id, request.id FROM event, request, told",
         told(10)
     );
-    let (sql, conn) = tx.statement(&sql, last).await?;
+    let conn = tx.statement(last).await?.into_any()?;
     let (event_id, id): (i64, i64) = bind(sqlx::query_as(&sql), new)
         .bind(EVENTS_CHANNEL)
         .fetch_one(conn)
@@ -229,7 +263,7 @@ fn one_row<T>(rows: Vec<T>) -> Result<T, sqlx::Error> {
 /// ids out of order and a client resuming with `since` could skip the
 /// smaller one. A transaction-scoped advisory lock serializes the writers of
 /// the log from their event's insert to their commit (on SQLite the one
-/// writer task orders all writes already).
+/// writer thread orders all writes already).
 const EVENT_LOG_LOCK: &str = "SELECT pg_advisory_xact_lock(7223)";
 
 /// The part of a PostgreSQL write statement that announces its event, at
@@ -316,30 +350,43 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
     } else {
         10
     };
-    let done = if is_sqlite(tx) {
-        // The update and its event in one round trip (with the writer's
-        // control statements): the event is written only if the update
-        // changed the row.
-        let sql = format!(
-            "{update}; {EVENT_INSERT} SELECT $7, ${actor}, $8, $1, $3, $2 WHERE changes() = 1 {}",
-            event_returning(9)
-        );
-        let (sql, conn) = tx.statement(&sql, last).await?;
-        let rows: Vec<(i64, i64)> = bind(sqlx::query_as(&sql), m, &bounds)
-            .bind(m.actor_id)
-            .fetch_all(conn)
-            .await?;
-        rows.first().map(|&(event_id, pending)| Written {
-            event_id,
-            pending: Some(pending),
-        })
+    let done = if let Some(c) = tx.sqlite() {
+        // The update, and its event only if the update changed the row.
+        let mut values: Vec<&dyn ToSql> = vec![
+            &m.to,
+            &m.at,
+            &m.reason,
+            &m.preferred_at,
+            &m.proposed_at,
+            &m.details,
+            &m.id,
+            &m.from,
+            &m.expert_id,
+        ];
+        if let Some((end, earliest)) = &bounds {
+            values.push(end);
+            values.extend(earliest.iter().map(|e| e as &dyn ToSql));
+        }
+        if sqlite::execute(c, &update, values.as_slice())? == 1 {
+            let (event_id, pending): (i64, i64) = one_row(sqlite::rows(
+                c,
+                &SQLITE_INSERT[1],
+                rusqlite::params![m.id, m.actor_id, m.from, m.to, m.reason, m.at, m.expert_id],
+            )?)?;
+            Some(Written {
+                event_id,
+                pending: Some(pending),
+            })
+        } else {
+            None
+        }
     } else {
         // An acceptance's overlap guard must see every move committed
         // before it: it takes the event log's lock in a statement of its
         // own, before the one whose snapshot the guard reads.
         if bounds.is_some() {
             sqlx::query(EVENT_LOG_LOCK)
-                .execute(tx.conn().await?)
+                .execute(tx.conn().await?.into_any()?)
                 .await?;
         }
         // The log's lock before the row's: every move takes them in this
@@ -354,7 +401,7 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
              {} SELECT event.id FROM event, told",
             told(actor + 1)
         );
-        let (sql, conn) = tx.statement(&sql, last).await?;
+        let conn = tx.statement(last).await?.into_any()?;
         let moved: Option<(i64,)> = bind(sqlx::query_as(&sql), m, &bounds)
             .bind(m.actor_id)
             .bind(EVENTS_CHANNEL)
@@ -371,7 +418,7 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
     // Nothing moved: another meeting in the way, or the request had moved.
     if let Some((start, minutes)) = &m.guard
         && let Some(other) =
-            overlapping(tx.conn().await?, m.expert_id, m.id, start, *minutes).await?
+            overlapping(&mut tx.conn().await?, m.expert_id, m.id, start, *minutes).await?
     {
         return Ok(Moved::Overlap(other));
     }
@@ -415,7 +462,7 @@ static NO_OVERLAP: LazyLock<String> = LazyLock::new(|| {
 /// The start of an accepted meeting of `expert_id` (other than `id`) that
 /// shares a minute with `minutes` from `start`, if any.
 async fn overlapping(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     expert_id: i64,
     id: i64,
     start: &str,
@@ -437,13 +484,15 @@ async fn overlapping(
          AND preferred_at < $4 ORDER BY preferred_at",
         MeetingStatus::Accepted.as_str()
     );
-    let near: Vec<(String, i64)> = sqlx::query_as(&sql)
-        .bind(expert_id)
-        .bind(id)
-        .bind(text(begin - longest))
-        .bind(text(end))
-        .fetch_all(&mut *conn)
-        .await?;
+    let near = fetch_all!(
+        conn,
+        &sql,
+        (String, i64),
+        expert_id,
+        id,
+        text(begin - longest),
+        text(end)
+    )?;
     Ok(near
         .into_iter()
         .find(|(at, len)| {

@@ -1,28 +1,29 @@
 //! The email outbox (SPEC 12): rows written with their event, sent by
 //! `server/jobs/outbox.rs`.
 
+use super::execute;
 use crate::domain::{MeetingStatus, MeetingType, Role};
+use crate::server::db::Conn;
 use sqlx::{AnyConnection, AnyPool};
 
 /// Queues the email of event `event_id` for each of `recipients` who wants
 /// email (inside the event's transaction).
 pub async fn enqueue(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     event_id: i64,
     recipients: &[i64],
     at: &str,
 ) -> Result<(), sqlx::Error> {
     for recipient in recipients {
-        sqlx::query(
+        execute!(
+            &mut *conn,
             "INSERT INTO email_outbox (event_id, recipient_id, created_at, next_attempt_at) \
              SELECT $1, id, $2, $2 FROM users WHERE id = $3 AND email_notifications = $4",
-        )
-        .bind(event_id)
-        .bind(at)
-        .bind(recipient)
-        .bind(true)
-        .execute(&mut *conn)
-        .await?;
+            event_id,
+            at,
+            *recipient,
+            true
+        )?;
     }
     Ok(())
 }
@@ -83,35 +84,35 @@ pub async fn due(
 }
 
 /// The mail server accepted it.
-pub async fn mark_sent(conn: &mut AnyConnection, id: i64, at: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE email_outbox SET sent_at = $1, attempts = attempts + 1 WHERE id = $2")
-        .bind(at)
-        .bind(id)
-        .execute(conn)
-        .await?;
+pub async fn mark_sent(conn: &mut Conn<'_>, id: i64, at: &str) -> Result<(), sqlx::Error> {
+    execute!(
+        conn,
+        "UPDATE email_outbox SET sent_at = $1, attempts = attempts + 1 WHERE id = $2",
+        at,
+        id
+    )?;
     Ok(())
 }
 
 /// A failure: try again at `next` (`Some`), or never (`None`: refused for
 /// good).
 pub async fn mark_failed(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     id: i64,
     at: &str,
     next: Option<&str>,
     error: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    execute!(
+        conn,
         "UPDATE email_outbox SET attempts = attempts + 1, last_error = $1, \
          next_attempt_at = COALESCE($2, next_attempt_at), \
          failed_at = CASE WHEN $2 IS NULL THEN $3 ELSE NULL END WHERE id = $4",
-    )
-    .bind(error)
-    .bind(next)
-    .bind(at)
-    .bind(id)
-    .execute(conn)
-    .await?;
+        error,
+        next,
+        at,
+        id
+    )?;
     Ok(())
 }
 

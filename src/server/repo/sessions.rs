@@ -1,7 +1,9 @@
 //! Session rows and the failed-login record. Times are Unix seconds.
 
+use super::execute;
 use crate::domain::Role;
-use sqlx::{AnyConnection, AnyPool};
+use crate::server::db::Conn;
+use sqlx::AnyPool;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct SessionRow {
@@ -24,21 +26,21 @@ impl SessionRow {
 }
 
 pub async fn insert(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     id: &str,
     user_id: i64,
     now: i64,
     expires_at: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)",
-    )
-    .bind(id)
-    .bind(user_id)
-    .bind(now)
-    .bind(expires_at)
-    .execute(conn)
-    .await?;
+    execute!(
+        conn,
+        "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at) \
+         VALUES ($1, $2, $3, $3, $4)",
+        id,
+        user_id,
+        now,
+        expires_at
+    )?;
     Ok(())
 }
 
@@ -52,35 +54,33 @@ pub async fn find(pool: &AnyPool, id: &str) -> Result<Option<SessionRow>, sqlx::
     .await
 }
 
-pub async fn touch(conn: &mut AnyConnection, id: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(conn)
-        .await?;
+pub async fn touch(conn: &mut Conn<'_>, id: &str, now: i64) -> Result<(), sqlx::Error> {
+    execute!(
+        conn,
+        "UPDATE sessions SET last_seen_at = $1 WHERE id = $2",
+        now,
+        id
+    )?;
     Ok(())
 }
 
-pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
+pub async fn delete(conn: &mut Conn<'_>, id: &str) -> Result<(), sqlx::Error> {
+    execute!(conn, "DELETE FROM sessions WHERE id = $1", id)?;
     Ok(())
 }
 
 /// Removes sessions idle since before `idle_cutoff` or past their absolute end.
 pub async fn delete_expired(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     now: i64,
     idle_cutoff: i64,
 ) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2")
-        .bind(now)
-        .bind(idle_cutoff)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected())
+    execute!(
+        conn,
+        "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2",
+        now,
+        idle_cutoff
+    )
 }
 
 /// Failed logins for `email` from `address` since `since`, and the oldest of them.
@@ -102,27 +102,26 @@ pub async fn failures_since(
 }
 
 pub async fn record_failure(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     email: &str,
     address: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO login_failures (email, address, created_at) VALUES ($1, $2, $3)")
-        .bind(email)
-        .bind(address)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    execute!(
+        conn,
+        "INSERT INTO login_failures (email, address, created_at) VALUES ($1, $2, $3)",
+        email,
+        address,
+        now
+    )?;
     Ok(())
 }
 
-pub async fn forget_failures_before(
-    conn: &mut AnyConnection,
-    before: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_failures WHERE created_at <= $1")
-        .bind(before)
-        .execute(conn)
-        .await?;
+pub async fn forget_failures_before(conn: &mut Conn<'_>, before: i64) -> Result<(), sqlx::Error> {
+    execute!(
+        conn,
+        "DELETE FROM login_failures WHERE created_at <= $1",
+        before
+    )?;
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! Accounts.
 
+use super::{execute, fetch_all};
 use crate::domain::Role;
-use sqlx::{AnyConnection, AnyPool};
+use crate::server::db::Conn;
+use sqlx::AnyPool;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct UserRow {
@@ -30,22 +32,24 @@ pub struct NewUser {
 const COLUMNS: &str =
     "id, email, password_hash, full_name, role, specialty, institution, bio, created_at";
 
-pub async fn insert(conn: &mut AnyConnection, user: &NewUser) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) = sqlx::query_as(
+pub async fn insert(conn: &mut Conn<'_>, user: &NewUser) -> Result<i64, sqlx::Error> {
+    let rows = fetch_all!(
+        conn,
         "INSERT INTO users (email, password_hash, full_name, role, specialty, institution, bio, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-    )
-    .bind(&user.email)
-    .bind(&user.password_hash)
-    .bind(&user.full_name)
-    .bind(user.role)
-    .bind(&user.specialty)
-    .bind(&user.institution)
-    .bind(&user.bio)
-    .bind(&user.created_at)
-    .fetch_one(conn)
-    .await?;
-    Ok(id)
+        (i64,),
+        &user.email,
+        &user.password_hash,
+        &user.full_name,
+        user.role,
+        &user.specialty,
+        &user.institution,
+        &user.bio,
+        &user.created_at
+    )?;
+    rows.first()
+        .map(|&(id,)| id)
+        .ok_or(sqlx::Error::RowNotFound)
 }
 
 pub async fn find_by_email(pool: &AnyPool, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
@@ -84,14 +88,15 @@ pub async fn email_notifications(pool: &AnyPool, id: i64) -> Result<bool, sqlx::
 }
 
 pub async fn set_email_notifications(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     id: i64,
     on: bool,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET email_notifications = $1 WHERE id = $2")
-        .bind(on)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    execute!(
+        conn,
+        "UPDATE users SET email_notifications = $1 WHERE id = $2",
+        on,
+        id
+    )?;
     Ok(())
 }

@@ -108,7 +108,9 @@ pub async fn register(
     };
     let id = state
         .db
-        .write(move |mut tx| Box::pin(async move { users::insert(tx.conn().await?, &new).await }))
+        .write(move |mut tx| {
+            Box::pin(async move { users::insert(&mut tx.conn().await?, &new).await })
+        })
         .await
         .map_err(|e| {
             if repo::is_unique_violation(&e) {
@@ -180,7 +182,7 @@ pub async fn login(
             .db
             .write(move |mut tx| {
                 Box::pin(async move {
-                    sessions::record_failure(tx.conn().await?, &email, &address, now).await
+                    sessions::record_failure(&mut tx.conn().await?, &email, &address, now).await
                 })
             })
             .await?;
@@ -196,11 +198,11 @@ pub async fn login(
         .db
         .write(move |mut tx| {
             Box::pin(async move {
-                let c = tx.conn().await?;
+                let mut c = tx.conn().await?;
                 if let Some(previous) = &replaced {
-                    sessions::delete(c, previous).await?;
+                    sessions::delete(&mut c, previous).await?;
                 }
-                sessions::insert(c, &new_id, user_id, now, expires_at).await
+                sessions::insert(&mut c, &new_id, user_id, now, expires_at).await
             })
         })
         .await?;
@@ -250,7 +252,7 @@ pub async fn resolve_session(state: &AppState, token: &str) -> AppResult<Option<
         state
             .db
             .write(move |mut tx| {
-                Box::pin(async move { sessions::touch(tx.conn().await?, &touched, now).await })
+                Box::pin(async move { sessions::touch(&mut tx.conn().await?, &touched, now).await })
             })
             .await?;
         state.sessions.touched(&id, now);
@@ -284,7 +286,7 @@ async fn end_session(state: &AppState, id: String) -> AppResult<()> {
     state
         .db
         .write(move |mut tx| {
-            Box::pin(async move { sessions::delete(tx.conn().await?, &deleted).await })
+            Box::pin(async move { sessions::delete(&mut tx.conn().await?, &deleted).await })
         })
         .await?;
     ended(state, &id);
@@ -306,9 +308,9 @@ pub async fn sweep(state: &AppState) -> AppResult<()> {
         .db
         .write(move |mut tx| {
             Box::pin(async move {
-                let c = tx.conn().await?;
-                sessions::delete_expired(c, now, idle_cutoff).await?;
-                sessions::forget_failures_before(c, now - FAILURE_WINDOW).await
+                let mut c = tx.conn().await?;
+                sessions::delete_expired(&mut c, now, idle_cutoff).await?;
+                sessions::forget_failures_before(&mut c, now - FAILURE_WINDOW).await
             })
         })
         .await?;
@@ -346,7 +348,9 @@ pub async fn set_preferences(
     state
         .db
         .write(move |mut tx| {
-            Box::pin(async move { users::set_email_notifications(tx.conn().await?, id, on).await })
+            Box::pin(
+                async move { users::set_email_notifications(&mut tx.conn().await?, id, on).await },
+            )
         })
         .await?;
     tracing::info!(user_id = id, email_notifications = on, "preferences saved");

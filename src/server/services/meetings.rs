@@ -119,17 +119,19 @@ pub async fn create(
         .write(move |mut tx| {
             Box::pin(async move {
                 if limit > 0 {
-                    let c = tx.conn().await?;
+                    let mut c = tx.conn().await?;
                     let (sent, oldest) =
-                        meetings::sent_since(c, new.requester_id, new.expert_id, &day_ago).await?;
+                        meetings::sent_since(&mut c, new.requester_id, new.expert_id, &day_ago)
+                            .await?;
                     if sent >= i64::from(limit) {
                         return Ok(Err(oldest));
                     }
                 }
                 let (id, written) = meetings::insert(&mut tx, &new, !mail).await?;
                 if mail {
-                    let c = tx.conn().await?;
-                    outbox::enqueue(c, written.event_id, &[new.expert_id], &new.created_at).await?;
+                    let mut c = tx.conn().await?;
+                    outbox::enqueue(&mut c, written.event_id, &[new.expert_id], &new.created_at)
+                        .await?;
                 }
                 Ok(Ok((id, written, new)))
             })
@@ -303,8 +305,8 @@ async fn apply(
             Box::pin(async move {
                 let moved = meetings::apply_move(&mut tx, &step, emailed.is_empty()).await?;
                 if let Moved::Done(written) = moved {
-                    let c = tx.conn().await?;
-                    outbox::enqueue(c, written.event_id, &emailed, &step.at).await?;
+                    let mut c = tx.conn().await?;
+                    outbox::enqueue(&mut c, written.event_id, &emailed, &step.at).await?;
                 }
                 Ok((moved, step))
             })
