@@ -13,6 +13,7 @@ pub mod hub;
 pub mod jobs;
 pub mod mail;
 pub mod passwords;
+pub mod recent;
 pub mod repo;
 pub mod serve;
 pub mod services;

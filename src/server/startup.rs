@@ -86,6 +86,7 @@ impl Application {
             auth_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             sessions: Arc::default(),
             researchers: Arc::default(),
+            recent: Arc::default(),
             sockets: Arc::new(tokio::sync::Semaphore::new(config.max_sockets)),
             config: Arc::new(config),
         });

@@ -3,6 +3,7 @@ use super::db::Database;
 use super::directory::Researchers;
 use super::hub::EventHub;
 use super::passwords::Passwords;
+use super::recent::RecentRequests;
 use super::session_cache::SessionCache;
 use axum::extract::FromRef;
 use governor::DefaultKeyedRateLimiter;
@@ -41,6 +42,9 @@ pub struct Services {
     pub sessions: Arc<SessionCache>,
     /// Researchers' names, read once.
     pub researchers: Arc<Researchers>,
+    /// Requests as this instance last wrote them, so that an answer needs
+    /// no read first.
+    pub recent: Arc<RecentRequests>,
     /// One permit per open WebSocket (`APP_MAX_SOCKETS`).
     pub sockets: Arc<tokio::sync::Semaphore>,
     /// Sends the outbox's emails; `None` without `APP_SMTP_URL` (then the

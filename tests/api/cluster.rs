@@ -197,3 +197,38 @@ async fn a_logout_on_one_instance_closes_sockets_on_the_other() {
         "the socket on the other instance stayed open"
     );
 }
+
+/// An instance answers from the rows it wrote itself (`server/recent.rs`);
+/// a move made meanwhile on another instance still decides: the patient's
+/// instance last wrote the request as pending, the researcher proposed
+/// another time on the other one, and accepting that time works, at that
+/// time, on either.
+#[tokio::test]
+async fn a_move_on_one_instance_decides_the_next_on_the_other() {
+    let Some((a, b)) = two_instances().await else {
+        return;
+    };
+    let patient = b.client_with_cookie(&b.cookie_for("patient@test.com").await);
+    let researcher = a.client_with_cookie(&a.cookie_for("researcher@test.com").await);
+    let sarah = b.expert_id(&patient, "Dr. Sarah Smith").await;
+    let id = json!(create(&b, &patient, sarah, "propose across").await);
+    let new_time = crate::helpers::day_at(4, "15:00");
+    let proposed = crate::helpers::moved(
+        &a,
+        &researcher,
+        &id,
+        json!({"status": "proposed", "proposed_at": new_time}),
+    )
+    .await;
+    assert_eq!(proposed["status"], "proposed");
+    // B wrote it as pending: as pending, a patient could not accept it.
+    let accepted = crate::helpers::moved(&b, &patient, &id, json!({"status": "accepted"})).await;
+    assert_eq!(accepted["status"], "accepted");
+    assert_eq!(accepted["preferred_at"], new_time);
+    // And a move B's row no longer allows is refused as the stored row says.
+    let late =
+        crate::helpers::put_status(&a, &researcher, &id, json!({"status": "rejected"})).await;
+    assert_eq!(late.status(), StatusCode::CONFLICT);
+    let cancelled = crate::helpers::moved(&b, &patient, &id, json!({"status": "cancelled"})).await;
+    assert_eq!(cancelled["status"], "cancelled");
+}

@@ -288,6 +288,9 @@ pub struct StatusMove {
     pub preferred_at: Option<String>,
     /// The time proposed (with `proposed`).
     pub proposed_at: Option<String>,
+    /// The request's times as the move was decided on them (the update
+    /// happens only if they are still the stored ones).
+    pub seen: (String, Option<String>),
     /// How to join (with `accepted`); the column is cleared otherwise.
     pub details: Option<String>,
     /// With `accepted`: the meeting that must not overlap another accepted
@@ -319,7 +322,8 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
     let mut update = String::from(
         "UPDATE meeting_requests SET status = $1, updated_at = $2, decision_reason = $3, \
          preferred_at = COALESCE($4, preferred_at), proposed_at = COALESCE($5, proposed_at), \
-         details = $6 WHERE id = $7 AND status = $8 AND expert_id = $9",
+         details = $6 WHERE id = $7 AND status = $8 AND expert_id = $9 \
+         AND preferred_at = $10 AND COALESCE(proposed_at, '') = COALESCE($11, '')",
     );
     if bounds.is_some() {
         update.push_str(&NO_OVERLAP);
@@ -338,7 +342,9 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
             .bind(&m.details)
             .bind(m.id)
             .bind(m.from)
-            .bind(m.expert_id);
+            .bind(m.expert_id)
+            .bind(&m.seen.0)
+            .bind(&m.seen.1);
         match bounds {
             Some((end, earliest)) => earliest.iter().fold(q.bind(end), |q, e| q.bind(e)),
             None => q,
@@ -346,9 +352,9 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
     }
     // The actor's argument follows the update's.
     let actor = if bounds.is_some() {
-        11 + DURATIONS.len()
+        13 + DURATIONS.len()
     } else {
-        10
+        12
     };
     let done = if let Some(c) = tx.sqlite() {
         // The update, and its event only if the update changed the row.
@@ -362,6 +368,8 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
             &m.id,
             &m.from,
             &m.expert_id,
+            &m.seen.0,
+            &m.seen.1,
         ];
         if let Some((end, earliest)) = &bounds {
             values.push(end);
@@ -436,13 +444,13 @@ fn overlap_bounds(start: chrono::NaiveDateTime, minutes: u32) -> OverlapBounds {
 }
 
 /// `AND` no accepted meeting of expert $9 other than $7 shares a minute with
-/// this one: it would start before $10 and after the bound of its length
-/// ($11 for `DURATIONS[0]`, and so on).
+/// this one: it would start before $12 and after the bound of its length
+/// ($13 for `DURATIONS[0]`, and so on).
 static NO_OVERLAP: LazyLock<String> = LazyLock::new(|| {
     let cases: String = DURATIONS
         .iter()
         .enumerate()
-        .map(|(i, d)| format!(" WHEN {d} THEN ${}", 11 + i))
+        .map(|(i, d)| format!(" WHEN {d} THEN ${}", 13 + i))
         .collect();
     // The bound of the longest length is the earliest: with it the search
     // is a short range of the index of accepted meetings by time.
@@ -450,10 +458,10 @@ static NO_OVERLAP: LazyLock<String> = LazyLock::new(|| {
         .iter()
         .position(|d| *d == LONGEST_DURATION)
         .unwrap_or(0)
-        + 11;
+        + 13;
     format!(
         " AND NOT EXISTS (SELECT 1 FROM meeting_requests o WHERE o.expert_id = $9 \
-         AND o.status = '{}' AND o.id <> $7 AND o.preferred_at < $10 \
+         AND o.status = '{}' AND o.id <> $7 AND o.preferred_at < $12 \
          AND o.preferred_at > ${earliest} AND o.preferred_at > CASE o.duration_minutes{cases} END)",
         MeetingStatus::Accepted.as_str()
     )

@@ -146,6 +146,7 @@ pub async fn create(
     );
     // The row as stored, without reading it back.
     let row = new.into_row(id, actor.user.full_name.clone(), expert_name.to_string());
+    state.recent.put(&row);
     publish(state, &row, written, None);
     Ok(view_for(&row, actor.user.id))
 }
@@ -233,13 +234,32 @@ pub async fn change_status(
     id: i64,
     change: StatusChange,
 ) -> AppResult<MeetingRequestView> {
+    // The row this instance last wrote, if it has it: no read first. A move
+    // refused on it (or that found the stored row moved on) is decided
+    // again on the stored row (`server/recent.rs`).
+    if let Some(row) = state.recent.get(id) {
+        match move_row(state, actor, row, &change).await {
+            Err(AppError::Api(_)) => {}
+            done => return done,
+        }
+    }
     let row = meetings::find(&state.db.pool, id)
         .await?
         .ok_or_else(not_found)?;
+    move_row(state, actor, row, &change).await
+}
+
+/// `change_status` on `row`, the request as it stands (or stood).
+async fn move_row(
+    state: &AppState,
+    actor: &SessionUser,
+    row: RequestRow,
+    change: &StatusChange,
+) -> AppResult<MeetingRequestView> {
     // Someone else's request answers exactly as one that does not exist.
     let party = party_of(&row, actor.user.id).ok_or_else(not_found)?;
     status::authorize(party, row.status, change.to).map_err(ApiError::from)?;
-    let step = move_for(&row, Some(actor.user.id), &change);
+    let step = move_for(&row, Some(actor.user.id), change);
     if row.status == MeetingStatus::Accepted && row.preferred_at <= step.at {
         return Err(ApiError::conflict(
             "This meeting has already started: it can no longer be cancelled.",
@@ -280,6 +300,7 @@ fn move_for(
         at: now_text(),
         preferred_at,
         proposed_at: change.proposed_at.map(time_text),
+        seen: (row.preferred_at.clone(), row.proposed_at.clone()),
         details: change.details.as_ref().map(|d| d.to_string()),
         guard: (change.to == MeetingStatus::Accepted).then_some((start, row.minutes())),
     }
@@ -329,6 +350,7 @@ async fn apply(
                 details: step.details,
                 ..row
             };
+            state.recent.put(&row);
             publish(state, &row, written, step.actor_id);
             Ok(row)
         }
