@@ -207,7 +207,8 @@ pub fn now_text() -> String {
 }
 
 pub fn time_text(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    // (What `format("%Y-%m-%dT%H:%M:%SZ")` writes, without parsing a format.)
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 pub fn unix_now() -> i64 {
@@ -217,6 +218,18 @@ pub fn unix_now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_stored_in_utc_to_the_second() {
+        use chrono::TimeZone;
+        let at = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 27, 9, 5, 7)
+            .unwrap()
+            .checked_add_signed(chrono::Duration::milliseconds(999))
+            .unwrap();
+        assert_eq!(time_text(at), "2026-11-27T09:05:07Z");
+        assert_eq!(time_text(at), at.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    }
 
     #[test]
     fn sqlite_file_paths() {

@@ -41,16 +41,14 @@ fn placeholders(sql: &str) -> Cow<'_, str> {
     if !sql.contains('$') {
         return Cow::Borrowed(sql);
     }
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push('?');
-        } else {
-            out.push(c);
+    let mut out = sql.as_bytes().to_vec();
+    for i in 0..out.len().saturating_sub(1) {
+        if out[i] == b'$' && out[i + 1].is_ascii_digit() {
+            out[i] = b'?';
         }
     }
-    Cow::Owned(out)
+    // Only an ASCII byte was replaced by another.
+    Cow::Owned(String::from_utf8(out).unwrap_or_else(|_| sql.to_string()))
 }
 
 /// Runs one statement; returns how many rows it changed.
