@@ -1,5 +1,6 @@
-//! Requests this instance wrote lately, kept as stored, so that answering
-//! one needs no read of the database first.
+//! Requests this instance wrote lately (or, with several instances, read
+//! from the event log), kept as stored, so that answering one needs no read
+//! of the database first.
 //!
 //! A kept row may be out of date (another instance moved the request, or a
 //! later write's row has not been put yet), and it is safe anyway: every

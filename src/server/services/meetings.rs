@@ -581,6 +581,8 @@ pub async fn frames_after(state: &AppState, since: i64) -> AppResult<FrameBatch>
         if !counts.iter().any(|&(id, _)| id == expert_id) {
             counts.push((expert_id, logged.expert_pending));
         }
+        // The row as stored now: an answer on this instance needs no read.
+        state.recent.put(&e.request);
         frames.extend(event_frames(e));
     }
     frames.extend(
