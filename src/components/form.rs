@@ -4,6 +4,7 @@
 
 use crate::shared::error::ApiError;
 use leptos::prelude::*;
+use leptos::web_sys;
 
 /// One field of a form. The child is its control (`input`, `textarea` or
 /// `select`); `Field` gives it `id`, `name`, `aria-describedby` (hint and
@@ -91,5 +92,135 @@ impl FormErrors {
                 .filter(|e| e.field.is_none())
                 .map(|e| e.message)
         })
+    }
+}
+
+/// A server function's arguments, read from the fields of a submitted form.
+/// `ActionForm` reads them with serde_qs, whose reader and maps came to
+/// 42 KB of the WebAssembly; each form's few fields are read here instead.
+pub trait FromForm: Sized {
+    fn from_form(fields: &FormFields) -> Result<Self, ApiError>;
+}
+
+/// The fields of a submitted form.
+pub struct FormFields(web_sys::FormData);
+
+impl FormFields {
+    /// The field's text, if the form has it (an unchecked box has none).
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.0.get(name).as_string()
+    }
+
+    /// A field every such form has.
+    pub fn required(&self, name: &str) -> Result<String, ApiError> {
+        self.text(name)
+            .ok_or_else(|| ApiError::invalid(name, "This field is missing."))
+    }
+
+    /// A field holding a whole number.
+    pub fn number(&self, name: &str) -> Result<i64, ApiError> {
+        self.required(name)?
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::invalid(name, "This field must be a number."))
+    }
+}
+
+/// A form that calls `action`'s server function. In the browser it reads
+/// its fields (`FromForm`) and dispatches the action; without WebAssembly it
+/// posts to the server function's URL, which answers the plain form post.
+#[component]
+pub fn Form<S, T>(action: ServerAction<S>, children: Children) -> impl IntoView
+where
+    S: leptos::server_fn::ServerFn<Output = T, Error = ApiError>
+        + FromForm
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        use leptos::wasm_bindgen::JsCast;
+        if ev.default_prevented() {
+            return;
+        }
+        let Some(data) = ev
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::HtmlFormElement>().ok())
+            .and_then(|form| web_sys::FormData::new_with_form(&form).ok())
+        else {
+            return;
+        };
+        ev.prevent_default();
+        match S::from_form(&FormFields(data)) {
+            Ok(args) => {
+                action.dispatch(args);
+            }
+            Err(err) => action.value().set(Some(Err(err))),
+        }
+    };
+    view! {
+        <form method="post" action=S::url() on:submit=on_submit>
+            {children()}
+        </form>
+    }
+}
+
+mod fields {
+    use super::{FormFields, FromForm};
+    use crate::api::auth::{Login, Logout, Register};
+    use crate::api::meetings::AnswerRequest;
+    use crate::api::settings::SavePreferences;
+    use crate::shared::error::ApiError;
+
+    impl FromForm for Login {
+        fn from_form(f: &FormFields) -> Result<Self, ApiError> {
+            Ok(Login {
+                email: f.required("email")?,
+                password: f.required("password")?,
+            })
+        }
+    }
+
+    impl FromForm for Register {
+        fn from_form(f: &FormFields) -> Result<Self, ApiError> {
+            Ok(Register {
+                email: f.required("email")?,
+                password: f.required("password")?,
+                full_name: f.required("full_name")?,
+                role: f.required("role")?,
+                specialty: f.text("specialty"),
+                institution: f.text("institution"),
+                bio: f.text("bio"),
+            })
+        }
+    }
+
+    impl FromForm for Logout {
+        fn from_form(_: &FormFields) -> Result<Self, ApiError> {
+            Ok(Logout {})
+        }
+    }
+
+    impl FromForm for AnswerRequest {
+        fn from_form(f: &FormFields) -> Result<Self, ApiError> {
+            Ok(AnswerRequest {
+                id: f.number("id")?,
+                status: f.required("status")?,
+                reason: f.text("reason"),
+                details: f.text("details"),
+                proposed_at: f.text("proposed_at"),
+                time_zone: f.text("time_zone"),
+            })
+        }
+    }
+
+    impl FromForm for SavePreferences {
+        fn from_form(f: &FormFields) -> Result<Self, ApiError> {
+            Ok(SavePreferences {
+                email_notifications: f.text("email_notifications"),
+            })
+        }
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::api::meetings::{AnswerRequest, upcoming_meetings};
 use crate::components::codec::Loaded;
+use crate::components::form::Form;
 use crate::components::live::{Live, merge_requests, use_live};
 use crate::components::widgets::{Banner, LocalTime};
 use crate::domain::time::{meeting_end, overlaps};
@@ -135,13 +136,13 @@ fn UpcomingMeeting(
                 <a class="button secondary" href=calendar download=format!("meeting-{id}.ics")>
                     "Add to calendar"
                 </a>
-                <ActionForm action=answer attr:class="decline-form">
+                <Form action=answer attr:class="decline-form">
                     <input type="hidden" name="id" value=id/>
                     <input type="hidden" name="status" value="cancelled"/>
                     <label for=reason_id.clone()>"Reason (optional)"</label>
                     <input id=reason_id name="reason" maxlength="500"/>
                     <button type="submit" class="button danger">"Cancel meeting"</button>
-                </ActionForm>
+                </Form>
             </div>
         </article>
     }

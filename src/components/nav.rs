@@ -1,3 +1,4 @@
+use crate::components::form::Form;
 use crate::components::live::{LinkState, use_live};
 use crate::components::session::Auth;
 use crate::shared::PRODUCT_NAME;
@@ -47,11 +48,11 @@ pub fn Header() -> impl IntoView {
                                                 </span>
                                             </Show>
                                             <span class="user-name">{me.user.full_name.clone()}</span>
-                                            <ActionForm action=auth.logout>
+                                            <Form action=auth.logout>
                                                 <button type="submit" class="button secondary small">
                                                     "Log out"
                                                 </button>
-                                            </ActionForm>
+                                            </Form>
                                         </div>
                                     }
                                         .into_any()

@@ -1,5 +1,6 @@
 use crate::api::meetings::AnswerRequest;
 use crate::components::board::{Board, PagedList, ShowMore};
+use crate::components::form::Form;
 use crate::components::guard::RequireRole;
 use crate::components::live::DesktopNotifications;
 use crate::components::meetings::{Upcoming, UpcomingMeetings};
@@ -106,11 +107,11 @@ fn SentRequest(request: MeetingRequestView, cancel: ServerAction<AnswerRequest>)
             {pending
                 .then(|| {
                     view! {
-                        <ActionForm action=cancel>
+                        <Form action=cancel>
                             <input type="hidden" name="id" value=id/>
                             <input type="hidden" name="status" value="cancelled"/>
                             <button type="submit" class="button secondary small">"Cancel request"</button>
-                        </ActionForm>
+                        </Form>
                     }
                 })}
         </li>
@@ -132,16 +133,16 @@ fn Proposal(request: MeetingRequestView, answer: ServerAction<AnswerRequest>) ->
                 .map(|at| view! { <p class="meta">"New time " <LocalTime at/></p> })}
             <DecisionReason reason=request.decision_reason.clone()/>
             <div class="request-actions">
-                <ActionForm action=answer>
+                <Form action=answer>
                     <input type="hidden" name="id" value=id/>
                     <input type="hidden" name="status" value="accepted"/>
                     <button type="submit" class="button">"Accept new time"</button>
-                </ActionForm>
-                <ActionForm action=answer>
+                </Form>
+                <Form action=answer>
                     <input type="hidden" name="id" value=id/>
                     <input type="hidden" name="status" value="cancelled"/>
                     <button type="submit" class="button secondary">"Decline"</button>
-                </ActionForm>
+                </Form>
             </div>
         </div>
     }

@@ -1,5 +1,6 @@
 use crate::api::meetings::AnswerRequest;
 use crate::components::board::{Board, PagedList, ShowMore};
+use crate::components::form::Form;
 use crate::components::guard::RequireRole;
 use crate::components::live::DesktopNotifications;
 use crate::components::meetings::{OverlapNote, Upcoming, UpcomingMeetings, browser_zone};
@@ -176,7 +177,7 @@ fn PendingCard(
             <OverlapNote upcoming request=request.clone()/>
             <p class="message">{request.message.clone()}</p>
             <div class="request-actions">
-                <ActionForm action=answer attr:class="accept-form">
+                <Form action=answer attr:class="accept-form">
                     <input type="hidden" name="id" value=id/>
                     <input type="hidden" name="status" value="accepted"/>
                     <label for=details_id.clone()>"How to join"</label>
@@ -188,14 +189,14 @@ fn PendingCard(
                         placeholder="A video link, an address or a phone number (optional)"
                     ></textarea>
                     <button type="submit" class="button">"Accept"</button>
-                </ActionForm>
-                <ActionForm action=answer attr:class="decline-form">
+                </Form>
+                <Form action=answer attr:class="decline-form">
                     <input type="hidden" name="id" value=id/>
                     <input type="hidden" name="status" value="rejected"/>
                     <label for=reason_id.clone()>"Reason (optional)"</label>
                     <input id=reason_id name="reason" maxlength="500" placeholder="e.g. Not my field of research"/>
                     <button type="submit" class="button danger">"Decline"</button>
-                </ActionForm>
+                </Form>
             </div>
             <p class="propose-toggle">
                 <a
@@ -220,7 +221,7 @@ fn PendingCard(
                     .get()
                     .then(move || {
                         view! {
-                            <ActionForm action=answer attr:class="propose-form">
+                            <Form action=answer attr:class="propose-form">
                                 <input type="hidden" name="id" value=id/>
                                 <input type="hidden" name="status" value="proposed"/>
                                 <input type="hidden" name="time_zone" value=move || zone.get()/>
@@ -244,7 +245,7 @@ fn PendingCard(
                                     />
                                 </div>
                                 <button type="submit" class="button">"Send proposal"</button>
-                            </ActionForm>
+                            </Form>
                         }
                     })
             }}

@@ -1,5 +1,5 @@
 use crate::api::auth::Login;
-use crate::components::form::{Field, FormAlert};
+use crate::components::form::{Field, Form, FormAlert};
 use crate::components::session::reload_on_success;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -17,7 +17,7 @@ pub fn LoginPage() -> impl IntoView {
         <section class="page narrow">
             <div class="card form-card">
                 <h1>"Log in"</h1>
-                <ActionForm action=login>
+                <Form action=login>
                     <Field id="email" label="Email">
                         <input type="email" autocomplete="username" required/>
                     </Field>
@@ -28,7 +28,7 @@ pub fn LoginPage() -> impl IntoView {
                     <button type="submit" class="button wide" disabled=move || login.pending().get()>
                         "Log in"
                     </button>
-                </ActionForm>
+                </Form>
                 <p class="muted">"New here? " <A href="/register">"Create an account"</A></p>
             </div>
         </section>

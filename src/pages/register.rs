@@ -1,5 +1,5 @@
 use crate::api::auth::Register;
-use crate::components::form::{Field, FormAlert, FormErrors};
+use crate::components::form::{Field, Form, FormAlert, FormErrors};
 use crate::components::session::reload_on_success;
 use crate::domain::text::{BIO_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 use leptos::prelude::*;
@@ -16,7 +16,7 @@ pub fn RegisterPage() -> impl IntoView {
         <section class="page narrow">
             <div class="card form-card">
                 <h1>"Create an account"</h1>
-                <ActionForm action=register>
+                <Form action=register>
                     <fieldset class="field role-choice">
                         <legend>"I am a"</legend>
                         <label class="choice">
@@ -64,7 +64,7 @@ pub fn RegisterPage() -> impl IntoView {
                     <button type="submit" class="button wide" disabled=move || register.pending().get()>
                         "Create account"
                     </button>
-                </ActionForm>
+                </Form>
                 <p class="muted">"Already registered? " <A href="/login">"Log in"</A></p>
             </div>
         </section>

@@ -1,5 +1,6 @@
 use crate::api::settings::{SavePreferences, my_preferences};
 use crate::components::codec::Loaded;
+use crate::components::form::Form;
 use crate::components::guard::RequireRole;
 use crate::components::widgets::Banner;
 use leptos::prelude::*;
@@ -40,7 +41,7 @@ fn SettingsForm() -> impl IntoView {
                                 Err(err) => view! { <Banner text=err.message error=true/> }.into_any(),
                                 Ok(prefs) => {
                                     view! {
-                                        <ActionForm action=save>
+                                        <Form action=save>
                                             <div class="check">
                                                 <input
                                                     type="checkbox"
@@ -61,7 +62,7 @@ fn SettingsForm() -> impl IntoView {
                                             <button type="submit" class="button" disabled=move || save.pending().get()>
                                                 "Save"
                                             </button>
-                                        </ActionForm>
+                                        </Form>
                                     }
                                         .into_any()
                                 }
