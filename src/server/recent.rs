@@ -55,6 +55,7 @@ mod tests {
     use super::*;
     use crate::domain::status::TRANSITIONS;
     use crate::domain::{MeetingStatus, MeetingType};
+    use crate::server::repo::meetings::NewRequest;
 
     /// What makes a kept row safe: no move returns a request to a status it
     /// had (each raises the stage), so one status is one version of a row.
@@ -66,23 +67,19 @@ mod tests {
     }
 
     fn row(id: i64, status: MeetingStatus) -> RequestRow {
-        RequestRow {
-            id,
+        let new = NewRequest {
             requester_id: 1,
-            requester_name: "P".into(),
             expert_id: 2,
-            expert_name: "R".into(),
             message: "m".into(),
-            status,
             created_at: "2026-11-27T10:00:00Z".into(),
-            updated_at: None,
             preferred_at: "2026-12-01T10:00:00Z".into(),
             meeting_type: MeetingType::VideoCall,
             time_zone: "UTC".into(),
-            decision_reason: None,
             duration_minutes: 30,
-            proposed_at: None,
-            details: None,
+        };
+        RequestRow {
+            status,
+            ..new.into_row(id, "P".into(), "R".into())
         }
     }
 
