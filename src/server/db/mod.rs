@@ -50,6 +50,8 @@ pub enum DbSetupError {
     InMemory(String),
     #[error("could not start the writer thread: {0}")]
     Writer(#[source] std::io::Error),
+    #[error("the writer opened {writer} but the readers {readers}")]
+    TwoFiles { writer: String, readers: String },
 }
 
 /// The file path of a `sqlite:` URL, unless it is an in-memory database.
@@ -127,6 +129,19 @@ impl Database {
             .connect(url)
             .await
             .map_err(DbSetupError::Connect)?;
+        // Two drivers read the URL: make sure they found the same file.
+        let writes_to = sqlite::file_of(&writer).map_err(DbSetupError::Connect)?;
+        let (_, _, reads_from): (i64, String, String) =
+            sqlx::query_as("SELECT seq, name, file FROM pragma_database_list WHERE name = 'main'")
+                .fetch_one(&pool)
+                .await
+                .map_err(DbSetupError::Connect)?;
+        if writes_to != reads_from {
+            return Err(DbSetupError::TwoFiles {
+                writer: writes_to,
+                readers: reads_from,
+            });
+        }
         Ok(Database {
             pool,
             backend: Backend::Sqlite,

@@ -23,11 +23,15 @@ fn lock(conn: &WriteConnection) -> MutexGuard<'_, Connection> {
     conn.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Opens the write connection of the database at `path`, which exists and
-/// is migrated, with the settings of every connection (WAL, FULL sync).
+/// Opens the write connection of the database at `path` (as written in a
+/// `sqlite:` URL: percent escapes are decoded, as sqlx decodes them), which
+/// exists and is migrated, with the settings of every connection (WAL, FULL
+/// sync).
 pub fn open_writer(path: &str, pragmas: &str) -> Result<WriteConnection, sqlx::Error> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(error)?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(format!("file:{path}"), flags).map_err(error)?;
     conn.execute_batch(pragmas).map_err(error)?;
     // The writer waits for nobody; a reader's checkpoint may hold the file
     // for a moment.
@@ -79,6 +83,16 @@ where
 /// Runs a control statement (`BEGIN`, `SAVEPOINT`...).
 pub fn control(conn: &WriteConnection, sql: &str) -> Result<(), sqlx::Error> {
     execute(conn, sql, []).map(|_| ())
+}
+
+/// The file of the connection's main database, as SQLite names it.
+pub fn file_of(conn: &WriteConnection) -> Result<String, sqlx::Error> {
+    let databases: Vec<(i64, String, String)> = rows(conn, "PRAGMA database_list", [])?;
+    databases
+        .into_iter()
+        .find(|(_, name, _)| name == "main")
+        .map(|(_, _, file)| file)
+        .ok_or(sqlx::Error::RowNotFound)
 }
 
 /// Whether no transaction is open.
