@@ -176,8 +176,8 @@ static SQLITE_INSERT: LazyLock<[String; 2]> = LazyLock::new(|| {
 /// Inserts a pending request and its creation event (inside the caller's
 /// transaction: `Database::write`). Returns the request id and the event. A
 /// second pending request for the same pair fails on the unique index.
-/// `last`: the command writes nothing after this (its query may then carry
-/// the writer's commit).
+/// `last`: the command writes nothing after this (on PostgreSQL a command
+/// whose only statement this is then commits with it, `Tx::statement`).
 pub async fn insert(
     tx: &mut Tx<'_>,
     new: &NewRequest,
@@ -253,7 +253,7 @@ pub async fn insert(
     Ok((id, Written { event_id, pending }))
 }
 
-/// The one row a multi-statement query returns (from its last statement).
+/// The one row a statement returns.
 fn one_row<T>(rows: Vec<T>) -> Result<T, sqlx::Error> {
     rows.into_iter().next().ok_or(sqlx::Error::RowNotFound)
 }
