@@ -66,8 +66,8 @@ pub fn rendered_in_own_zone() -> bool {
             .and_then(|d| js_sys::Reflect::get(&d, &"cookie".into()).ok())
             .and_then(|c| c.as_string())
             .unwrap_or_default();
-        let named = crate::domain::time::zone_in_cookies(&cookies);
-        named.is_some() && named.map(str::to_string) == time_zone()
+        crate::domain::time::zone_in_cookies(&cookies)
+            .is_some_and(|named| time_zone().as_deref() == Some(named))
     }
     #[cfg(not(feature = "hydrate"))]
     {

@@ -90,8 +90,8 @@ impl Database {
         // The writer's connection and the readers' are connections to one
         // file: a database in memory would be one per connection.
         let file = sqlite_file(url).ok_or_else(|| DbSetupError::InMemory(url.to_string()))?;
-        if let Some(parent) = Some(std::path::Path::new(file))
-            .and_then(|p| p.parent())
+        if let Some(parent) = std::path::Path::new(file)
+            .parent()
             .filter(|p| !p.as_os_str().is_empty())
         {
             std::fs::create_dir_all(parent).map_err(|source| DbSetupError::Directory {
@@ -131,11 +131,10 @@ impl Database {
             .map_err(DbSetupError::Connect)?;
         // Two drivers read the URL: make sure they found the same file.
         let writes_to = sqlite::file_of(&writer).map_err(DbSetupError::Connect)?;
-        let (_, _, reads_from): (i64, String, String) =
-            sqlx::query_as("SELECT seq, name, file FROM pragma_database_list WHERE name = 'main'")
-                .fetch_one(&pool)
-                .await
-                .map_err(DbSetupError::Connect)?;
+        let (reads_from,): (String,) = sqlx::query_as(sqlite::MAIN_FILE)
+            .fetch_one(&pool)
+            .await
+            .map_err(DbSetupError::Connect)?;
         if writes_to != reads_from {
             return Err(DbSetupError::TwoFiles {
                 writer: writes_to,

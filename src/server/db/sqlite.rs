@@ -85,13 +85,16 @@ pub fn control(conn: &WriteConnection, sql: &str) -> Result<(), sqlx::Error> {
     execute(conn, sql, []).map(|_| ())
 }
 
-/// The file of the connection's main database, as SQLite names it.
+/// The file of a connection's main database, as SQLite names it.
+pub const MAIN_FILE: &str = "SELECT file FROM pragma_database_list WHERE name = 'main'";
+
+/// `MAIN_FILE` of the write connection.
 pub fn file_of(conn: &WriteConnection) -> Result<String, sqlx::Error> {
-    let databases: Vec<(i64, String, String)> = rows(conn, "PRAGMA database_list", [])?;
-    databases
+    let files: Vec<(String,)> = rows(conn, MAIN_FILE, [])?;
+    files
         .into_iter()
-        .find(|(_, name, _)| name == "main")
-        .map(|(_, _, file)| file)
+        .next()
+        .map(|(file,)| file)
         .ok_or(sqlx::Error::RowNotFound)
 }
 

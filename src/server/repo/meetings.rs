@@ -158,19 +158,21 @@ const INSERT_REQUEST_COLUMNS: &str = "INSERT INTO meeting_requests \
      (requester_id, expert_id, message, status, created_at, updated_at, preferred_at, \
       meeting_type, time_zone, duration_minutes)";
 
-/// SQLite: a request's insert, then its event's (with the expert's pending
-/// count). Statements on the writer's connection cost no round trip, so
-/// each is one of its own.
-static SQLITE_INSERT: LazyLock<[String; 2]> = LazyLock::new(|| {
-    [
-        format!(
-            "{INSERT_REQUEST_COLUMNS} VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9) RETURNING id"
-        ),
-        format!(
-            "{EVENT_INSERT} VALUES ($1, $2, $3, $4, $5, $6) {}",
-            event_returning(7)
-        ),
-    ]
+/// SQLite: a request's insert. Statements on the writer's connection cost
+/// no round trip, so the request and its event are one statement each.
+static SQLITE_INSERT_REQUEST: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{INSERT_REQUEST_COLUMNS} VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9) RETURNING id"
+    )
+});
+
+/// SQLite: an event's insert (request, actor, from, to, reason, time), with
+/// the pending count of expert $7 as the event leaves it.
+static SQLITE_INSERT_EVENT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{EVENT_INSERT} VALUES ($1, $2, $3, $4, $5, $6) {}",
+        event_returning(7)
+    )
 });
 
 /// Inserts a pending request and its creation event (inside the caller's
@@ -198,16 +200,15 @@ pub async fn insert(
             .bind(i64::from(new.duration_minutes))
     }
     if let Some(c) = tx.sqlite() {
-        let [request, event] = &*SQLITE_INSERT;
-        let pending = MeetingStatus::Pending;
+        let status = MeetingStatus::Pending;
         let (id,): (i64,) = one_row(sqlite::rows(
             c,
-            request,
+            &SQLITE_INSERT_REQUEST,
             rusqlite::params![
                 new.requester_id,
                 new.expert_id,
                 new.message,
-                pending,
+                status,
                 new.created_at,
                 new.preferred_at,
                 new.meeting_type,
@@ -219,12 +220,12 @@ pub async fn insert(
         let no_reason: Option<&str> = None;
         let (event_id, pending): (i64, i64) = one_row(sqlite::rows(
             c,
-            event,
+            &SQLITE_INSERT_EVENT,
             rusqlite::params![
                 id,
                 new.requester_id,
                 no_status,
-                pending,
+                status,
                 no_reason,
                 new.created_at,
                 new.expert_id,
@@ -378,7 +379,7 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
         if sqlite::execute(c, &update, values.as_slice())? == 1 {
             let (event_id, pending): (i64, i64) = one_row(sqlite::rows(
                 c,
-                &SQLITE_INSERT[1],
+                &SQLITE_INSERT_EVENT,
                 rusqlite::params![m.id, m.actor_id, m.from, m.to, m.reason, m.at, m.expert_id],
             )?)?;
             Some(Written {
