@@ -21,6 +21,7 @@ use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
+use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -156,15 +157,20 @@ async fn shutdown_signal() {
 
 /// The body-size cap and the time limit answer in plain text; give them
 /// the API's JSON shape.
-async fn json_limit_errors(response: axum::response::Response) -> axum::response::Response {
+fn json_limit_errors<B>(response: axum::http::Response<B>) -> axum::response::Response
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
     use crate::shared::error::{ApiError, ErrorCode};
     use axum::http::StatusCode;
+    use axum::response::IntoResponse;
     let is_json = response
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     if is_json {
-        return response;
+        return response.into_response();
     }
     let error = match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE => {
@@ -180,24 +186,30 @@ async fn json_limit_errors(response: axum::response::Response) -> axum::response
                 "The server took too long to answer. Please try again.",
             )
         }
-        _ => return response,
+        _ => return response.into_response(),
     };
     super::error::api_error_response(error)
 }
 
 /// The cap on body size and the time limit on every request, both
 /// answering in the API's JSON shape.
+///
+/// Layers are stacked with one `ServiceBuilder` per `Router::layer`: the
+/// router boxes each route again at every `layer` call, and every request
+/// then pays an allocation for each box and a clone of each.
 fn with_limits<S: Clone + Send + Sync + 'static>(
     router: Router<S>,
     time_limit: Duration,
 ) -> Router<S> {
-    router
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            time_limit,
-        ))
-        .layer(axum::middleware::map_response(json_limit_errors))
+    router.layer(
+        ServiceBuilder::new()
+            .map_response(json_limit_errors)
+            .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+            .layer(TimeoutLayer::with_status_code(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                time_limit,
+            )),
+    )
 }
 
 /// The app's routes, listed once per process. Listing them renders the app
@@ -240,23 +252,27 @@ fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            middleware::resolve_session,
-        ))
-        .layer(axum::middleware::from_fn(middleware::refuse_foreign_origin));
-    let router = with_limits(router, REQUEST_TIME_LIMIT)
+            middleware::around_request,
+        ));
+    with_limits(router, REQUEST_TIME_LIMIT)
         .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|req: &Request<Body>| {
-                    // Path only: query strings may carry form errors or ids.
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-                })
-                .on_request(())
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+            ServiceBuilder::new()
+                // Pages and JSON answers are compressed on the fly, as the
+                // browser accepts; `pkg/` files come precompressed (and are
+                // left alone here).
+                .layer(CompressionLayer::new())
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|req: &Request<Body>| {
+                            // Path only: query strings may carry form errors or ids.
+                            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                        })
+                        .on_request(())
+                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                )
+                .map_response(move |response| security::add_headers(response, tls)),
         )
-        .with_state(state);
-    // Pages and JSON answers are compressed on the fly, as the browser
-    // accepts; `pkg/` files come precompressed (and are left alone here).
-    security::with_security_headers(router, tls).layer(CompressionLayer::new())
+        .with_state(state)
 }
 
 #[cfg(test)]

@@ -12,10 +12,9 @@ pub mod security;
 pub mod ws;
 
 use super::state::AppState;
+use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use axum::{Extension, Router};
-use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -47,8 +46,10 @@ pub fn api_routes() -> Router<AppState> {
         .routes(routes!(health::healthz))
         .nest("/api", api)
         .split_for_parts();
-    let json = description
-        .to_json()
-        .unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
-    router.layer(Extension(openapi::Description(Arc::from(json))))
+    openapi::keep(|| {
+        description
+            .to_json()
+            .unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"))
+    });
+    router
 }

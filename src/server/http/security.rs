@@ -3,10 +3,7 @@
 //! sniffing, no referrer outside the site, no caching of personal answers,
 //! and HSTS when the site is served over TLS.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderName, HeaderValue, Response, header};
-use tower_http::set_header::SetResponseHeaderLayer;
+use axum::http::{HeaderMap, HeaderValue, Response, header};
 
 /// The policy of an HTML page: scripts only from the site and carrying the
 /// nonce Leptos put on its hydration scripts; WebAssembly may be compiled.
@@ -38,37 +35,44 @@ pub fn set_page_policy() {
 
 /// Pages and API answers may be personal: no cache keeps them. Static
 /// files (scripts, styles, images) set their own caching.
-fn personal(response: &Response<Body>) -> Option<HeaderValue> {
-    let content_type = response.headers().get(header::CONTENT_TYPE)?.as_bytes();
-    let personal = [&b"text/html"[..], b"application/json", b"text/plain"]
+fn is_personal(headers: &HeaderMap) -> bool {
+    let Some(content_type) = headers.get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    [&b"text/html"[..], b"application/json", b"text/plain"]
         .iter()
-        .any(|t| content_type.starts_with(t));
-    personal.then(|| HeaderValue::from_static("no-store"))
+        .any(|t| content_type.as_bytes().starts_with(t))
 }
 
-fn fixed(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
-}
-
-/// Adds the headers to every answer of `router`.
-pub fn with_security_headers(router: Router, tls: bool) -> Router {
-    let router = router
-        .layer(SetResponseHeaderLayer::if_not_present(
+/// Adds the headers to an answer; every answer of the app passes here
+/// (one mapping of the response, not a layer per header: each layer of a
+/// router costs every request an allocation or two).
+pub fn add_headers<B>(mut response: Response<B>, tls: bool) -> Response<B> {
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(OTHER_POLICY),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            personal,
-        ))
-        .layer(fixed(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(fixed(header::REFERRER_POLICY, "same-origin"))
-        .layer(fixed(header::X_FRAME_OPTIONS, "DENY"));
-    if tls {
-        router.layer(fixed(header::STRICT_TRANSPORT_SECURITY, HSTS))
-    } else {
-        router
+        );
     }
+    if !headers.contains_key(header::CACHE_CONTROL) && is_personal(headers) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    let fixed = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if tls {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
+    }
+    response
 }
 
 #[cfg(test)]
@@ -81,5 +85,44 @@ mod tests {
         assert!(p.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'"));
         assert!(p.contains("frame-ancestors 'none'"));
         assert!(!p.contains("unsafe-inline"));
+    }
+
+    fn answer(content_type: &str) -> Response<()> {
+        Response::builder()
+            .header(header::CONTENT_TYPE, content_type)
+            .body(())
+            .unwrap()
+    }
+
+    #[test]
+    fn personal_answers_are_not_cached_and_files_keep_their_caching() {
+        let json = add_headers(answer("application/json"), false);
+        assert_eq!(json.headers()[header::CACHE_CONTROL], "no-store");
+        assert_eq!(
+            json.headers()[header::CONTENT_SECURITY_POLICY],
+            OTHER_POLICY
+        );
+        assert_eq!(json.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(json.headers()[header::X_FRAME_OPTIONS], "DENY");
+        assert_eq!(json.headers()[header::REFERRER_POLICY], "same-origin");
+        assert!(
+            !json
+                .headers()
+                .contains_key(header::STRICT_TRANSPORT_SECURITY)
+        );
+        let script = add_headers(answer("text/javascript"), true);
+        assert!(!script.headers().contains_key(header::CACHE_CONTROL));
+        assert_eq!(script.headers()[header::STRICT_TRANSPORT_SECURITY], HSTS);
+        // A page keeps the policy and caching it set itself.
+        let mut page = answer("text/html");
+        page.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("x"),
+        );
+        page.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("private"));
+        let page = add_headers(page, false);
+        assert_eq!(page.headers()[header::CONTENT_SECURITY_POLICY], "x");
+        assert_eq!(page.headers()[header::CACHE_CONTROL], "private");
     }
 }
