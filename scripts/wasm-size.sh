@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-budget=${WASM_BUDGET_BYTES:-270000}
+budget=${WASM_BUDGET_BYTES:-265000}
 
 scripts/build-release.sh --frontend-only >&2
 site_pkg=target/site/pkg
