@@ -6,7 +6,6 @@
 
 use crate::shared::error::ApiError;
 use crate::shared::model::{ExpertView, MeetingRequestView, UserView};
-
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
