@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::http::{HeaderValue, Response, header};
 use leptos::config::LeptosOptions;
 use std::sync::OnceLock;
+use tower::ServiceBuilder;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -20,17 +21,21 @@ const REVALIDATE: &str = "no-cache";
 /// Serves `dir` (the site's `pkg/`), preferring precompressed copies.
 pub fn pkg_router<S: Clone + Send + Sync + 'static>(dir: &str, hashed_names: bool) -> Router<S> {
     let policy = HeaderValue::from_static(if hashed_names { IMMUTABLE } else { REVALIDATE });
+    // One stack, one `Router::layer`: each call boxes the route again.
     Router::new()
         .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip())
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            move |res: &Response<Body>| res.status().is_success().then(|| policy.clone()),
-        ))
-        // The same name is sent in several encodings: caches must keep them apart.
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::VARY,
-            HeaderValue::from_static("accept-encoding"),
-        ))
+        .layer(
+            ServiceBuilder::new()
+                // The same name is sent in several encodings: caches must keep them apart.
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::VARY,
+                    HeaderValue::from_static("accept-encoding"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    move |res: &Response<Body>| res.status().is_success().then(|| policy.clone()),
+                )),
+        )
 }
 
 /// The site's file names, with their content hashes when the build hashes
