@@ -21,6 +21,9 @@ if [ "${1:-}" != "e2e" ]; then
   step "cargo fmt --check"
   cargo fmt --all -- --check
 
+  step "vendored tachys: crates.io's 0.2.19 plus its one patch"
+  scripts/check-vendor.sh
+
   step "clippy (server build)"
   cargo clippy --all-targets --features ssr -- -D warnings
 
