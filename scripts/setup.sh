@@ -24,6 +24,16 @@ die() { printf '\033[31m[setup] error:\033[0m %s\n' "$*" >&2; exit 1; }
 command -v rustup >/dev/null || die "rustup is required (https://rustup.rs), then run this again."
 command -v node >/dev/null || die "Node.js (18 or newer) is required, then run this again."
 command -v npm >/dev/null || die "npm is required (it comes with Node.js)."
+# C code in the server's dependencies: SQLite (a C compiler) and jemalloc
+# (also make).
+command -v cc >/dev/null || die "a C compiler is required (Debian: apt-get install build-essential)."
+if ! command -v make >/dev/null; then
+  command -v apt-get >/dev/null || die "make is required (it builds jemalloc): install make."
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  say "installing make (Debian's package; it builds jemalloc)"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq make >/dev/null
+fi
 
 toolchain=$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
 if ! rustup toolchain list | grep -q "^$toolchain"; then

@@ -1,5 +1,11 @@
 use meeting_requests::server::{config::Config, startup::Application, telemetry};
 
+/// jemalloc instead of the C library's malloc: more cycles under load and
+/// less memory per idle socket (the figures are in Cargo.toml's comment).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = match Config::from_env() {
