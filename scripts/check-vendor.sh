@@ -26,5 +26,5 @@ diff -r "$upstream/src" vendor/tachys/src
 diff "$upstream/build.rs" vendor/tachys/build.rs
 diff "$upstream/README.md" vendor/tachys/README.md
 # The manifest differs only by the lint table added at its end.
-diff <(cat "$upstream/Cargo.toml") <(sed '/^# Added when vendoring/,$d' vendor/tachys/Cargo.toml | sed '$ { /^$/d }')
+diff "$upstream/Cargo.toml" <(sed '/^# Added when vendoring/,$d' vendor/tachys/Cargo.toml | sed '$ { /^$/d }')
 echo "vendor/tachys is tachys $version from crates.io with vendor/tachys/any-view-hydrate.patch"
