@@ -1,29 +1,43 @@
-//! The SQLite write path, ordered by the server (SPEC 10). One thread owns
-//! the only write connection. Callers hand it write commands over a bounded
-//! channel; it takes whatever is queued (up to `MAX_BATCH`), runs the batch
-//! in one `BEGIN IMMEDIATE` transaction with each command in its own
-//! `SAVEPOINT` (a command that fails rolls back alone), commits once, and
-//! only then answers every caller. One fsync serves the whole batch, and no
-//! writer ever waits in SQLite's busy handler: there is no other writer.
+//! The SQLite write path, ordered by the server (SPEC 10). One connection
+//! writes, and whoever holds it runs a batch: whatever is queued (up to
+//! `MAX_BATCH`) in one `BEGIN IMMEDIATE` transaction, each command in its
+//! own `SAVEPOINT` (a command that fails rolls back alone), one commit,
+//! and only then an answer to every caller. One fsync serves the whole
+//! batch, and no writer ever waits in SQLite's busy handler: there is no
+//! other writer.
 //!
-//! The thread runs each statement in place (`sqlite.rs`), so a command
-//! costs what SQLite spends on it and nothing more: no hop to a driver
-//! thread per statement, no wait for a turn on the async runtime's threads.
-//! A command is the same async code as on PostgreSQL; on this thread its
-//! statements never wait, so it is polled once and done.
+//! Writes that overlap queue for the writer thread, which takes them in
+//! batches. A write that comes alone, while writes have rarely overlapped
+//! lately, runs on its caller's thread instead: the same batch of one,
+//! without the two thread hand-overs (to the writer and back) that would
+//! otherwise cost a lone write a fifth of its time (BENCHMARKS.md). As soon
+//! as writes overlap, they go back to the writer thread, where they share
+//! commits; a caller's thread that waits in fsync is a thread the async
+//! runtime cannot use meanwhile.
+//!
+//! Statements run in place (`sqlite.rs`), so a command costs what SQLite
+//! spends on it and nothing more: no hop to a driver thread per statement.
+//! A command is the same async code as on PostgreSQL; on this connection
+//! its statements never wait, so it is polled once and done.
 
 use super::sqlite::{self, WriteConnection};
 use futures::future::BoxFuture;
 use sqlx::{AnyConnection, Executor};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::task::{Context, Poll, Waker};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 /// Most commands committed together.
 const MAX_BATCH: usize = 256;
-/// Commands waiting for the writer; senders wait when it is full.
+/// Most commands queued or under way; more callers wait for room.
 const QUEUE: usize = 4096;
+/// How often writes found another under way, as a moving average over the
+/// last writes (each weighs 1/16); `OVERLAP_ONE` is "every time".
+const OVERLAP_ONE: u32 = 1024;
+/// A lone write runs on its caller's thread while fewer than one write in
+/// eight found another under way.
+const IN_PLACE_BELOW: u32 = OVERLAP_ONE / 8;
 
 /// What a write is: work inside a transaction, done once, its result handed
 /// back after commit.
@@ -136,6 +150,8 @@ struct Job<T, F> {
     work: Option<F>,
     result: Option<Result<T, sqlx::Error>>,
     reply: oneshot::Sender<Result<T, sqlx::Error>>,
+    /// The command's room in the queue, given back once it is answered.
+    _room: OwnedSemaphorePermit,
 }
 
 impl<T: Send + 'static, F: WriteFn<T>> Command for Job<T, F> {
@@ -143,18 +159,22 @@ impl<T: Send + 'static, F: WriteFn<T>> Command for Job<T, F> {
         let Some(work) = self.work.take() else {
             return false;
         };
-        // Statements on this thread's connection finish as they are called:
-        // the command is done after one poll.
-        let mut command = work(tx);
-        let result = match command
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()))
-        {
-            Poll::Ready(result) => result,
-            Poll::Pending => Err(sqlx::Error::Protocol(
-                "a write command waited for something other than the database".into(),
-            )),
-        };
+        // Statements on the write connection finish as they are called: the
+        // command is done after one poll. A command that panics (a bug)
+        // fails alone, as one that returns an error.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut command = work(tx);
+            match command
+                .as_mut()
+                .poll(&mut Context::from_waker(Waker::noop()))
+            {
+                Poll::Ready(result) => result,
+                Poll::Pending => Err(sqlx::Error::Protocol(
+                    "a write command waited for something other than the database".into(),
+                )),
+            }
+        }))
+        .unwrap_or_else(|_| Err(sqlx::Error::Protocol("a write command panicked".into())));
         let ok = result.is_ok();
         self.result = Some(result);
         ok
@@ -177,8 +197,40 @@ impl<T: Send + 'static, F: WriteFn<T>> Command for Job<T, F> {
 /// The handle services use; cloning it is cheap.
 #[derive(Clone, Debug)]
 pub struct Writer {
-    commands: mpsc::Sender<Box<dyn Command>>,
-    stats: Arc<Stats>,
+    shared: Arc<Shared>,
+}
+
+/// What the writer thread and the callers that write in place share.
+struct Shared {
+    /// Room for `QUEUE` commands.
+    room: Arc<Semaphore>,
+    /// Commands waiting for the writer thread.
+    queue: Mutex<Queue>,
+    /// Signalled when a command joins the queue.
+    queued: Condvar,
+    /// The write connection: whoever holds it runs a batch.
+    conn: Mutex<WriteConnection>,
+    /// Whether a lone write may run on its caller's thread.
+    in_place: bool,
+    /// How often writes found another under way lately (`OVERLAP_ONE`).
+    overlap: AtomicU32,
+    stats: Stats,
+}
+
+#[derive(Default)]
+struct Queue {
+    commands: Vec<Box<dyn Command>>,
+    /// The writer thread has ended.
+    closed: bool,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("in_place", &self.in_place)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Batches committed and commands run, for logs, benchmarks and tests.
@@ -186,80 +238,183 @@ pub struct Writer {
 pub struct Stats {
     pub batches: AtomicU64,
     pub commands: AtomicU64,
+    /// Batches run on a caller's thread.
+    pub in_place: AtomicU64,
+}
+
+/// A lock whose holder panicked still guards sound data: the queue is a
+/// list, and the connection's transaction is checked before each batch.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Writer {
     /// Starts the writer thread on `conn`, which must be the only connection
     /// that writes.
     pub fn start(conn: WriteConnection) -> std::io::Result<Writer> {
-        let (commands, queue) = mpsc::channel(QUEUE);
-        let stats = Arc::new(Stats::default());
-        let counted = stats.clone();
-        std::thread::Builder::new()
-            .name("sqlite-writer".into())
-            .spawn(move || run(conn, queue, counted))?;
-        Ok(Writer { commands, stats })
+        Self::start_with(conn, true)
     }
 
-    /// Whether the writer thread still runs (it ends only if it panicked).
+    /// As `start`; `in_place: false` sends every write to the writer thread.
+    fn start_with(conn: WriteConnection, in_place: bool) -> std::io::Result<Writer> {
+        let shared = Arc::new(Shared {
+            room: Arc::new(Semaphore::new(QUEUE)),
+            queue: Mutex::new(Queue::default()),
+            queued: Condvar::new(),
+            conn: Mutex::new(conn),
+            in_place,
+            overlap: AtomicU32::new(0),
+            stats: Stats::default(),
+        });
+        let thread = shared.clone();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || {
+                let _closing = Closing(&thread);
+                run(&thread);
+            })?;
+        Ok(Writer { shared })
+    }
+
+    /// Whether the writer thread still runs.
     pub fn is_alive(&self) -> bool {
-        !self.commands.is_closed()
+        !lock(&self.shared.queue).closed
     }
 
     /// (batches, commands) so far.
     pub fn stats(&self) -> (u64, u64) {
         (
-            self.stats.batches.load(Ordering::Relaxed),
-            self.stats.commands.load(Ordering::Relaxed),
+            self.shared.stats.batches.load(Ordering::Relaxed),
+            self.shared.stats.commands.load(Ordering::Relaxed),
         )
     }
 
     /// Runs `work` inside the next batch's transaction and answers once that
     /// transaction has committed.
     pub async fn write<T: Send + 'static>(&self, work: impl WriteFn<T>) -> Result<T, sqlx::Error> {
+        let room = (self.shared.room.clone().acquire_owned().await)
+            .map_err(|_| sqlx::Error::PoolClosed)?;
         let (reply, answer) = oneshot::channel();
-        let job: Box<dyn Command> = Box::new(Job {
+        self.submit(Box::new(Job {
             work: Some(work),
             result: None,
             reply,
-        });
-        self.commands
-            .send(job)
-            .await
-            .map_err(|_| sqlx::Error::PoolClosed)?;
+            _room: room,
+        }))?;
         answer.await.map_err(|_| sqlx::Error::PoolClosed)?
+    }
+
+    /// Runs `command` at once on this thread if it comes alone (nothing
+    /// queued, the connection free) while writes rarely overlap; queues it
+    /// for the writer thread otherwise.
+    fn submit(&self, command: Box<dyn Command>) -> Result<(), sqlx::Error> {
+        let shared = &*self.shared;
+        let mut queue = lock(&shared.queue);
+        if queue.closed {
+            return Err(sqlx::Error::PoolClosed);
+        }
+        let conn = if queue.commands.is_empty() {
+            match shared.conn.try_lock() {
+                Ok(conn) => Some(conn),
+                Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) => None,
+            }
+        } else {
+            None
+        };
+        // Racing callers may each drop an update: the average is a hint.
+        let overlap = shared.overlap.load(Ordering::Relaxed);
+        let found = if conn.is_some() { 0 } else { OVERLAP_ONE / 16 };
+        shared
+            .overlap
+            .store(overlap - overlap / 16 + found, Ordering::Relaxed);
+        match conn.filter(|_| shared.in_place && overlap < IN_PLACE_BELOW) {
+            Some(conn) => {
+                drop(queue);
+                shared.stats.in_place.fetch_add(1, Ordering::Relaxed);
+                let mut batch = [command];
+                let commit = commit(shared, &conn, &mut batch);
+                drop(conn);
+                answer(batch, commit);
+            }
+            None => {
+                queue.commands.push(command);
+                drop(queue);
+                shared.queued.notify_one();
+            }
+        }
+        Ok(())
     }
 }
 
-fn run(conn: WriteConnection, mut queue: mpsc::Receiver<Box<dyn Command>>, stats: Arc<Stats>) {
+/// Marks the writer closed when its thread ends, and drops what waits for
+/// it: those callers get an error, not a hang.
+struct Closing<'a>(&'a Shared);
+
+impl Drop for Closing<'_> {
+    fn drop(&mut self) {
+        let mut queue = lock(&self.0.queue);
+        queue.closed = true;
+        queue.commands.clear();
+    }
+}
+
+/// The writer thread: takes what is queued, waits for the connection (a
+/// write in place may hold it), runs the batch.
+fn run(shared: &Shared) {
     let mut batch: Vec<Box<dyn Command>> = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = queue.blocking_recv() {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(command) => batch.push(command),
-                Err(_) => break,
+    loop {
+        {
+            let mut queue = lock(&shared.queue);
+            while queue.commands.is_empty() {
+                queue = shared
+                    .queued
+                    .wait(queue)
+                    .unwrap_or_else(PoisonError::into_inner);
             }
+            let n = queue.commands.len().min(MAX_BATCH);
+            batch.extend(queue.commands.drain(..n));
         }
-        let commit = run_batch(&conn, &mut batch);
-        stats.batches.fetch_add(1, Ordering::Relaxed);
-        stats
-            .commands
-            .fetch_add(batch.len() as u64, Ordering::Relaxed);
-        if let Err(err) = &commit {
-            tracing::error!(error = %err, commands = batch.len(), "a write batch failed");
-            // Leave no transaction open behind a failed batch.
-            if !sqlite::is_autocommit(&conn) {
-                let _ = sqlite::control(&conn, "ROLLBACK");
-            }
+        let commit = commit(shared, &lock(&shared.conn), &mut batch);
+        answer(batch.drain(..), commit);
+    }
+}
+
+/// Runs `batch` as one transaction; the connection is free again once it
+/// returns.
+fn commit(
+    shared: &Shared,
+    conn: &WriteConnection,
+    batch: &mut [Box<dyn Command>],
+) -> Result<(), sqlx::Error> {
+    let commit = run_batch(conn, batch);
+    shared.stats.batches.fetch_add(1, Ordering::Relaxed);
+    shared
+        .stats
+        .commands
+        .fetch_add(batch.len() as u64, Ordering::Relaxed);
+    if let Err(err) = &commit {
+        tracing::error!(error = %err, commands = batch.len(), "a write batch failed");
+        // Leave no transaction open behind a failed batch.
+        if !sqlite::is_autocommit(conn) {
+            let _ = sqlite::control(conn, "ROLLBACK");
         }
-        for command in batch.drain(..) {
-            command.finish(commit.as_ref().map(|_| ()));
-        }
+    }
+    commit
+}
+
+/// Answers the callers of a batch once its fate is known.
+fn answer(batch: impl IntoIterator<Item = Box<dyn Command>>, commit: Result<(), sqlx::Error>) {
+    for command in batch {
+        command.finish(commit.as_ref().map(|_| ()));
     }
 }
 
 fn run_batch(conn: &WriteConnection, batch: &mut [Box<dyn Command>]) -> Result<(), sqlx::Error> {
+    if !sqlite::is_autocommit(conn) {
+        // Left open by a thread that panicked while it held the connection.
+        sqlite::control(conn, "ROLLBACK")?;
+    }
     sqlite::control(conn, "BEGIN IMMEDIATE")?;
     for command in batch.iter_mut() {
         sqlite::control(conn, "SAVEPOINT command")?;
@@ -283,7 +438,9 @@ mod tests {
             .unwrap();
         let reader = rusqlite::Connection::open(&path).unwrap();
         (
-            Writer::start(std::sync::Mutex::new(conn)).unwrap(),
+            // Every write to the writer thread, so that writes joined here
+            // share its batches (`in_place_writes` tests the other path).
+            Writer::start_with(std::sync::Mutex::new(conn), false).unwrap(),
             std::sync::Mutex::new(reader),
         )
     }
@@ -363,28 +520,104 @@ mod tests {
         assert_eq!(w.stats(), (1, 3));
     }
 
-    /// A writer that died (only a panic ends it) is seen as dead, so that
-    /// `/healthz` reports it, and its callers get an error, not a hang.
+    /// A command that panics (a bug) fails alone; the writer goes on, on
+    /// the writer thread as in place.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_command_that_panics_fails_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (queued, reader) = writer(&dir);
+        let in_place = Writer::start_with(
+            std::sync::Mutex::new(rusqlite::Connection::open(dir.path().join("w.db")).unwrap()),
+            true,
+        )
+        .unwrap();
+        for (w, x) in [(&queued, 1), (&in_place, 2)] {
+            let lost = w
+                .write(move |mut tx| -> BoxFuture<'_, Result<(), sqlx::Error>> {
+                    Box::pin(async move {
+                        insert_on(&mut tx, 100 + x).await?;
+                        panic!("a bug in a command")
+                    })
+                })
+                .await;
+            assert!(lost.is_err());
+            assert!(w.is_alive());
+            w.write(insert(x)).await.unwrap();
+        }
+        assert_eq!(in_place.shared.stats.in_place.load(Ordering::Relaxed), 2);
+        assert_eq!(all(&reader), vec![1, 2]);
+    }
+
+    /// A writer whose thread has ended is seen as dead, so that `/healthz`
+    /// reports it, and its callers get an error, not a hang.
     #[tokio::test(flavor = "current_thread")]
     async fn a_dead_writer_is_reported() {
         let dir = tempfile::tempdir().unwrap();
         let (w, _reader) = writer(&dir);
         assert!(w.is_alive());
-        let lost = w
-            .write(|_tx| -> BoxFuture<'_, Result<(), sqlx::Error>> {
-                Box::pin(async { panic!("a bug in a command") })
-            })
-            .await;
-        assert!(lost.is_err());
-        // The thread drops its end of the queue as it unwinds.
-        for _ in 0..100 {
-            if !w.is_alive() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
+        drop(Closing(&w.shared));
         assert!(!w.is_alive());
-        assert!(w.write(insert(1)).await.is_err());
+        assert!(matches!(
+            w.write(insert(1)).await,
+            Err(sqlx::Error::PoolClosed)
+        ));
+    }
+
+    /// Lone writes run on their caller's thread. Writes that find another
+    /// under way queue for the writer thread, which commits them together,
+    /// and lone writes go to it too until overlaps have become rare again.
+    #[tokio::test(flavor = "current_thread")]
+    async fn in_place_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let (_, reader) = writer(&dir);
+        let w = Writer::start_with(
+            std::sync::Mutex::new(rusqlite::Connection::open(&path).unwrap()),
+            true,
+        )
+        .unwrap();
+        let in_place = |w: &Writer| w.shared.stats.in_place.load(Ordering::Relaxed);
+        for x in 1..=3 {
+            assert_eq!(w.write(insert(x)).await.unwrap(), 1);
+        }
+        assert_eq!(in_place(&w), 3);
+        assert_eq!(w.stats(), (3, 3));
+
+        // A write under way holds the connection; twenty more arrive.
+        let held = lock(&w.shared.conn);
+        let answers: Vec<_> = (10..30)
+            .map(|x| {
+                let (reply, answer) = oneshot::channel();
+                let job = Job {
+                    work: Some(insert(x)),
+                    result: None,
+                    reply,
+                    _room: w.shared.room.clone().try_acquire_owned().unwrap(),
+                };
+                w.submit(Box::new(job)).unwrap();
+                answer
+            })
+            .collect();
+        drop(held);
+        for answer in answers {
+            assert_eq!(answer.await.unwrap().unwrap(), 1);
+        }
+        assert_eq!(in_place(&w), 3, "none of them ran in place");
+        let (batches, commands) = w.stats();
+        assert_eq!(commands, 23);
+        assert!(batches <= 5, "{batches} batches for 20 writes");
+
+        // Overlaps are recent: a lone write still goes to the thread, until
+        // enough lone writes have come since.
+        w.write(insert(40)).await.unwrap();
+        assert_eq!(in_place(&w), 3);
+        let mut x = 41;
+        while in_place(&w) == 3 {
+            w.write(insert(x)).await.unwrap();
+            x += 1;
+            assert!(x < 100, "lone writes never ran in place again");
+        }
+        assert_eq!(all(&reader).len(), 23 + (x - 40) as usize);
     }
 
     /// A command that waits on anything but its statements is a bug: it
