@@ -10,7 +10,7 @@
 //! batches. A write that comes alone, while writes have rarely overlapped
 //! lately, runs on its caller's thread instead: the same batch of one,
 //! without the two thread hand-overs (to the writer and back) that would
-//! otherwise cost a lone write a fifth of its time (BENCHMARKS.md). As soon
+//! otherwise add a fifth to a lone write's time (BENCHMARKS.md). As soon
 //! as writes overlap, they go back to the writer thread, where they share
 //! commits; a caller's thread that waits in fsync is a thread the async
 //! runtime cannot use meanwhile.
