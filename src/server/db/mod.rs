@@ -1,8 +1,9 @@
 //! The database: reads through a pool, writes through `Database::write`.
 //! Reads use one connection type (`sqlx::Any`) for SQLite and PostgreSQL, so
-//! the data-access modules are written once. On SQLite every write goes to
-//! the one writer thread (`writer.rs`), which drives its own connection in
-//! place (`sqlite.rs`), and the pool is read-only; on PostgreSQL a write is
+//! the data-access modules are written once. On SQLite every write goes
+//! through the one write connection (`writer.rs`: in batches on the writer
+//! thread, or alone on the caller's), driven in place (`sqlite.rs`), and
+//! the pool is read-only; on PostgreSQL a write is
 //! a transaction on the pool. A write's statements reach either through
 //! `Conn` (`repo::execute!`).
 
@@ -26,7 +27,7 @@ pub struct Database {
     /// Reads (read-only on SQLite).
     pub pool: AnyPool,
     pub backend: Backend,
-    /// SQLite's writer thread; `None` on PostgreSQL.
+    /// SQLite's writer (its connection and thread); `None` on PostgreSQL.
     writer: Option<Writer>,
 }
 
@@ -163,7 +164,8 @@ impl Database {
     }
 
     /// Runs `work` as one transaction and answers once it has committed. On
-    /// SQLite it joins the writer's next batch; on PostgreSQL it is a
+    /// SQLite it joins the writer's next batch (alone, it may be a batch of
+    /// one on this thread); on PostgreSQL it is a
     /// transaction of its own. An error rolls back `work` only.
     pub async fn write<T: Send + 'static>(&self, work: impl WriteFn<T>) -> Result<T, sqlx::Error> {
         match &self.writer {

@@ -1,6 +1,6 @@
-//! SQLite's write connection, driven in place by the writer thread
-//! (`writer.rs`) through `rusqlite`: a statement runs on the calling thread,
-//! with no round trip to a driver thread. The statements are the
+//! SQLite's write connection, driven in place by whoever holds it for a
+//! batch (`writer.rs`) through `rusqlite`: a statement runs on the calling
+//! thread, with no round trip to a driver thread. The statements are the
 //! data-access modules' own (`$n` placeholders, read here as `?n`), and
 //! their errors come back as `sqlx::Error`s, so callers see one error type
 //! whichever driver ran them.
@@ -12,9 +12,9 @@ use std::borrow::Cow;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-/// The write connection. Only the writer thread uses it; the mutex (never
-/// contended) makes a reference to it `Send`, as the write commands' futures
-/// must be to serve PostgreSQL too.
+/// The write connection. Only the holder of the writer's batch lock uses it
+/// (`writer.rs`); this mutex (never contended) makes a reference to it
+/// `Send`, as the write commands' futures must be to serve PostgreSQL too.
 pub type WriteConnection = Mutex<Connection>;
 
 fn lock(conn: &WriteConnection) -> MutexGuard<'_, Connection> {

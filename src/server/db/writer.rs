@@ -243,7 +243,8 @@ pub struct Stats {
 }
 
 /// A lock whose holder panicked still guards sound data: the queue is a
-/// list, and the connection's transaction is checked before each batch.
+/// list, and a command that panics is caught where it runs (`Job::run`), so
+/// no batch is left half done.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -333,7 +334,7 @@ impl Writer {
                 drop(queue);
                 shared.stats.in_place.fetch_add(1, Ordering::Relaxed);
                 let mut batch = [command];
-                let commit = commit(shared, &conn, &mut batch);
+                let commit = commit_batch(shared, &conn, &mut batch);
                 drop(conn);
                 answer(batch, commit);
             }
@@ -375,14 +376,14 @@ fn run(shared: &Shared) {
             let n = queue.commands.len().min(MAX_BATCH);
             batch.extend(queue.commands.drain(..n));
         }
-        let commit = commit(shared, &lock(&shared.conn), &mut batch);
+        let commit = commit_batch(shared, &lock(&shared.conn), &mut batch);
         answer(batch.drain(..), commit);
     }
 }
 
 /// Runs `batch` as one transaction; the connection is free again once it
 /// returns.
-fn commit(
+fn commit_batch(
     shared: &Shared,
     conn: &WriteConnection,
     batch: &mut [Box<dyn Command>],
@@ -411,10 +412,6 @@ fn answer(batch: impl IntoIterator<Item = Box<dyn Command>>, commit: Result<(), 
 }
 
 fn run_batch(conn: &WriteConnection, batch: &mut [Box<dyn Command>]) -> Result<(), sqlx::Error> {
-    if !sqlite::is_autocommit(conn) {
-        // Left open by a thread that panicked while it held the connection.
-        sqlite::control(conn, "ROLLBACK")?;
-    }
     sqlite::control(conn, "BEGIN IMMEDIATE")?;
     for command in batch.iter_mut() {
         sqlite::control(conn, "SAVEPOINT command")?;

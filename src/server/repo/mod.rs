@@ -8,7 +8,7 @@ pub mod sessions;
 pub mod users;
 
 /// Runs one statement on the connection of a write (`db::Conn`): in place
-/// on SQLite's writer thread, or through `sqlx` on PostgreSQL. Its value is
+/// on SQLite's write connection, or through `sqlx` on PostgreSQL. Its value is
 /// the number of rows changed.
 macro_rules! execute {
     ($conn:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
