@@ -29,10 +29,9 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use support::{Account, accounts, percentile, rss_kib, start_server};
+use support::{Account, accounts, percentile, rss_kib, start_server, ws_connect};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 struct Options {
     server: String,
@@ -100,14 +99,7 @@ async fn wait_ready(http: &Client, base: &str) {
 /// Opens a socket for `account` on `base`; frames arrive on the channel with
 /// the instant they were read.
 async fn socket(base: &str, account: &Account) -> mpsc::UnboundedReceiver<(Instant, Value)> {
-    let url = format!("{}/api/ws", base.replacen("http", "ws", 1));
-    let mut request = url.into_client_request().expect("request");
-    request
-        .headers_mut()
-        .insert("cookie", account.cookie.parse().expect("cookie"));
-    let (socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("websocket");
+    let socket = ws_connect(base, &account.cookie).await;
     let (mut write, mut read) = socket.split();
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {

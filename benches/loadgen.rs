@@ -20,9 +20,8 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::{accounts, percentile, rss_kib, start_server};
+use support::{accounts, percentile, rss_kib, start_server, ws_connect};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 struct Options {
     server: String,
@@ -108,16 +107,7 @@ async fn main() {
     let rss_before = rss_kib(pid);
     let mut readers = Vec::new();
     for researcher in &researchers {
-        let cookie = &researcher.cookie;
-        let mut request = format!("{}/api/ws", base.replacen("http", "ws", 1))
-            .into_client_request()
-            .expect("request");
-        request
-            .headers_mut()
-            .insert("cookie", cookie.parse().expect("cookie"));
-        let (mut socket, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("websocket");
+        let mut socket = ws_connect(&base, &researcher.cookie).await;
         // The first frame is the pending count: the socket is fully set up.
         let _ = socket.next().await;
         let timings = timings.clone();

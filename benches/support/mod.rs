@@ -1,6 +1,6 @@
 //! What the load generators share: starting the release server on a fresh
-//! SQLite file, registering accounts, reading the server's memory, and
-//! percentiles.
+//! SQLite file, registering accounts, opening their sockets, reading the
+//! server's memory, and percentiles.
 
 #![allow(dead_code)]
 
@@ -8,7 +8,19 @@ use reqwest::Client;
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// The server's allocator in the load generators too: with the C library's
+/// malloc, a read buffer's allocation (over 1 KiB) after many small frees
+/// sets off a consolidation of its free lists, a tenth of the generator's
+/// CPU that the server beside it would otherwise have.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 pub const PASSWORD: &str = "load-test-password";
 
@@ -138,6 +150,28 @@ pub async fn accounts(
         out.push(t.await.expect("task"));
     }
     out
+}
+
+/// A socket on `base`'s `/api/ws` with `cookie`'s session.
+///
+/// Its read buffer is 4 KiB, where tungstenite's default is 128 KiB: the
+/// client zero-fills the whole buffer before every read, and gives a frame's
+/// part of it away, so each frame cost a 128 KiB `memset` and a fresh
+/// allocation of that size. That was a fifth of the load generator's CPU,
+/// taken from the server beside it. Frames here are a few hundred bytes;
+/// a longer one is read in several reads.
+pub async fn ws_connect(base: &str, cookie: &str) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
+    let mut request = format!("{}/api/ws", base.replacen("http", "ws", 1))
+        .into_client_request()
+        .expect("request");
+    request
+        .headers_mut()
+        .insert("cookie", cookie.parse().expect("cookie"));
+    let config = WebSocketConfig::default().read_buffer_size(4096);
+    tokio_tungstenite::connect_async_with_config(request, Some(config), false)
+        .await
+        .expect("websocket")
+        .0
 }
 
 /// The value at percentile `p` (0-100) of sorted values.
