@@ -573,32 +573,43 @@ pub async fn list_for(
     as_expert: bool,
     query: &ListQuery,
 ) -> Result<Vec<RequestRow>, sqlx::Error> {
-    let party = if as_expert {
-        "r.expert_id"
-    } else {
-        "r.requester_id"
-    };
-    let sql = format!(
-        "{SELECT_REQUEST} WHERE {party} = $1 AND ($2 IS NULL OR r.status = $2) AND r.id < $3 \
-         ORDER BY r.id DESC LIMIT $4"
-    );
-    sqlx::query_as(&sql)
+    sqlx::query_as(&list_sql(as_expert, query.status))
         .bind(user_id)
-        .bind(query.status)
         .bind(query.before.unwrap_or(i64::MAX))
         .bind(query.limit)
         .fetch_all(pool)
         .await
 }
 
-pub async fn pending_count(pool: &AnyPool, expert_id: i64) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM meeting_requests WHERE expert_id = $1 AND status = $2",
+/// `list_for`'s query: user $1, ids below $2, at most $3. The status is
+/// written into the SQL, not bound, so that SQLite can use the index of
+/// pending requests for a researcher's pending list.
+fn list_sql(as_expert: bool, status: Option<MeetingStatus>) -> String {
+    let party = if as_expert {
+        "r.expert_id"
+    } else {
+        "r.requester_id"
+    };
+    let status = status
+        .map(|s| format!("AND r.status = '{}' ", s.as_str()))
+        .unwrap_or_default();
+    format!("{SELECT_REQUEST} WHERE {party} = $1 {status}AND r.id < $2 ORDER BY r.id DESC LIMIT $3")
+}
+
+/// The pending count of expert $1, read from the small index of pending
+/// requests (the status written into the SQL, as in `list_sql`).
+static PENDING_COUNT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT COUNT(*) FROM meeting_requests WHERE expert_id = $1 AND status = '{}'",
+        MeetingStatus::Pending.as_str()
     )
-    .bind(expert_id)
-    .bind(MeetingStatus::Pending)
-    .fetch_one(pool)
-    .await?;
+});
+
+pub async fn pending_count(pool: &AnyPool, expert_id: i64) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = sqlx::query_as(&PENDING_COUNT)
+        .bind(expert_id)
+        .fetch_one(pool)
+        .await?;
     Ok(n)
 }
 
@@ -657,4 +668,56 @@ pub async fn last_event_id(pool: &AnyPool) -> Result<i64, sqlx::Error> {
         .fetch_one(pool)
         .await?;
     Ok(n.unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::db::Database;
+
+    /// SQLite's plan for `sql` (its unbound arguments read as NULL).
+    async fn plan(db: &Database, sql: &str) -> String {
+        let rows: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .fetch_all(&db.pool)
+                .await
+                .unwrap();
+        rows.into_iter()
+            .map(|(_, _, _, detail)| detail)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// The lists and the pending count are ranges of an index, newest
+    /// first, however many requests a researcher has: no sort of all of
+    /// them, and the pending ones from their own index.
+    #[tokio::test(flavor = "current_thread")]
+    async fn lists_and_counts_read_ranges_of_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("p.db").display());
+        let db = Database::connect(&url).await.unwrap();
+        for as_expert in [true, false] {
+            for status in [
+                None,
+                Some(MeetingStatus::Pending),
+                Some(MeetingStatus::Accepted),
+            ] {
+                let plan = plan(&db, &list_sql(as_expert, status)).await;
+                assert!(
+                    !plan.contains("TEMP B-TREE"),
+                    "{as_expert} {status:?}: {plan}"
+                );
+                let index = match (as_expert, status) {
+                    (true, Some(MeetingStatus::Pending)) => "meeting_requests_expert_pending",
+                    (true, _) => "meeting_requests_expert ",
+                    (false, _) => "meeting_requests_requester ",
+                };
+                assert!(plan.contains(index), "{as_expert} {status:?}: {plan}");
+            }
+        }
+        for sql in [PENDING_COUNT.as_str(), SQLITE_INSERT_EVENT.as_str()] {
+            let plan = plan(&db, sql).await;
+            assert!(plan.contains("meeting_requests_expert_pending"), "{plan}");
+        }
+    }
 }
