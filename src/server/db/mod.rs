@@ -7,9 +7,11 @@
 //! a transaction on the pool. A write's statements reach either through
 //! `Conn` (`repo::execute!`).
 
+mod checkpoint;
 pub mod sqlite;
 mod writer;
 
+use checkpoint::Checkpointer;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use std::time::Duration;
@@ -59,7 +61,7 @@ pub enum DbSetupError {
     Migrate(#[source] sqlx::migrate::MigrateError),
     #[error("SQLite needs a database file: {0} is in memory")]
     InMemory(String),
-    #[error("could not start the writer thread: {0}")]
+    #[error("could not start the writer's threads: {0}")]
     Writer(#[source] std::io::Error),
     #[error("the writer opened {writer} but the readers {readers}")]
     TwoFiles { writer: String, readers: String },
@@ -122,11 +124,14 @@ impl Database {
             .await
             .map_err(DbSetupError::Migrate)?;
         conn.close().await.map_err(DbSetupError::Connect)?;
-        let writer = sqlite::open_writer(
+        let writer = sqlite::open(
             file,
             &format!("{SQLITE_PRAGMAS} PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES};"),
         )
         .map_err(DbSetupError::Connect)?;
+        // Copies the WAL ahead of the writer's own checkpoints.
+        let checkpointer = sqlite::open(file, SQLITE_PRAGMAS).map_err(DbSetupError::Connect)?;
+        let checkpointer = Checkpointer::start(checkpointer).map_err(DbSetupError::Writer)?;
         let pool = options
             .max_connections(8)
             // A pool pings every idle connection it hands out: on SQLite a
@@ -159,7 +164,7 @@ impl Database {
         Ok(Database {
             pool,
             backend: Backend::Sqlite,
-            writer: Some(Writer::start(writer).map_err(DbSetupError::Writer)?),
+            writer: Some(Writer::start(writer, Some(checkpointer)).map_err(DbSetupError::Writer)?),
         })
     }
 

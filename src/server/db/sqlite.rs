@@ -23,11 +23,11 @@ fn lock(conn: &WriteConnection) -> MutexGuard<'_, Connection> {
     conn.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Opens the write connection of the database at `path` (as written in a
-/// `sqlite:` URL: percent escapes are decoded, as sqlx decodes them), which
-/// exists and is migrated, with the settings of every connection (WAL, FULL
-/// sync).
-pub fn open_writer(path: &str, pragmas: &str) -> Result<WriteConnection, sqlx::Error> {
+/// Opens a read-write connection (the writer's, or the checkpointer's) of
+/// the database at `path` (as written in a `sqlite:` URL: percent escapes
+/// are decoded, as sqlx decodes them), which exists and is migrated, with
+/// the settings of every connection (WAL, FULL sync).
+pub fn open(path: &str, pragmas: &str) -> Result<WriteConnection, sqlx::Error> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
         | OpenFlags::SQLITE_OPEN_URI;

@@ -20,6 +20,7 @@
 //! A command is the same async code as on PostgreSQL; on this connection
 //! its statements never wait, so it is polled once and done.
 
+use super::checkpoint::Checkpointer;
 use super::sqlite::{self, WriteConnection};
 use futures::future::BoxFuture;
 use sqlx::{AnyConnection, Executor};
@@ -215,6 +216,8 @@ struct Shared {
     /// How often writes found another under way lately (`OVERLAP_ONE`).
     overlap: AtomicU32,
     stats: Stats,
+    /// Told of every commit (`checkpoint.rs`).
+    checkpointer: Option<Checkpointer>,
 }
 
 #[derive(Default)]
@@ -251,13 +254,20 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Writer {
     /// Starts the writer thread on `conn`, which must be the only connection
-    /// that writes.
-    pub fn start(conn: WriteConnection) -> std::io::Result<Writer> {
-        Self::start_with(conn, true)
+    /// that writes, with `checkpointer` copying the WAL ahead of it.
+    pub fn start(
+        conn: WriteConnection,
+        checkpointer: Option<Checkpointer>,
+    ) -> std::io::Result<Writer> {
+        Self::start_with(conn, true, checkpointer)
     }
 
     /// As `start`; `in_place: false` sends every write to the writer thread.
-    fn start_with(conn: WriteConnection, in_place: bool) -> std::io::Result<Writer> {
+    fn start_with(
+        conn: WriteConnection,
+        in_place: bool,
+        checkpointer: Option<Checkpointer>,
+    ) -> std::io::Result<Writer> {
         let shared = Arc::new(Shared {
             room: Arc::new(Semaphore::new(QUEUE)),
             queue: Mutex::new(Queue::default()),
@@ -266,6 +276,7 @@ impl Writer {
             in_place,
             overlap: AtomicU32::new(0),
             stats: Stats::default(),
+            checkpointer,
         });
         let thread = shared.clone();
         std::thread::Builder::new()
@@ -394,6 +405,9 @@ fn commit_batch(
         .stats
         .commands
         .fetch_add(batch.len() as u64, Ordering::Relaxed);
+    if let (Ok(()), Some(checkpointer)) = (&commit, &shared.checkpointer) {
+        checkpointer.committed(batch.len());
+    }
     if let Err(err) = &commit {
         tracing::error!(error = %err, commands = batch.len(), "a write batch failed");
         // Leave no transaction open behind a failed batch.
@@ -437,7 +451,7 @@ mod tests {
         (
             // Every write to the writer thread, so that writes joined here
             // share its batches (`in_place_writes` tests the other path).
-            Writer::start_with(std::sync::Mutex::new(conn), false).unwrap(),
+            Writer::start_with(std::sync::Mutex::new(conn), false, None).unwrap(),
             std::sync::Mutex::new(reader),
         )
     }
@@ -526,6 +540,7 @@ mod tests {
         let in_place = Writer::start_with(
             std::sync::Mutex::new(rusqlite::Connection::open(dir.path().join("w.db")).unwrap()),
             true,
+            None,
         )
         .unwrap();
         for (w, x) in [(&queued, 1), (&in_place, 2)] {
@@ -571,6 +586,7 @@ mod tests {
         let w = Writer::start_with(
             std::sync::Mutex::new(rusqlite::Connection::open(&path).unwrap()),
             true,
+            None,
         )
         .unwrap();
         let in_place = |w: &Writer| w.shared.stats.in_place.load(Ordering::Relaxed);
