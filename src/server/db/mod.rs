@@ -164,7 +164,7 @@ impl Database {
         Ok(Database {
             pool,
             backend: Backend::Sqlite,
-            writer: Some(Writer::start(writer, Some(checkpointer)).map_err(DbSetupError::Writer)?),
+            writer: Some(Writer::start(writer, checkpointer).map_err(DbSetupError::Writer)?),
         })
     }
 

@@ -255,14 +255,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Writer {
     /// Starts the writer thread on `conn`, which must be the only connection
     /// that writes, with `checkpointer` copying the WAL ahead of it.
-    pub fn start(
-        conn: WriteConnection,
-        checkpointer: Option<Checkpointer>,
-    ) -> std::io::Result<Writer> {
-        Self::start_with(conn, true, checkpointer)
+    pub fn start(conn: WriteConnection, checkpointer: Checkpointer) -> std::io::Result<Writer> {
+        Self::start_with(conn, true, Some(checkpointer))
     }
 
-    /// As `start`; `in_place: false` sends every write to the writer thread.
+    /// As `start`; `in_place: false` sends every write to the writer thread
+    /// (tests run without a checkpointer).
     fn start_with(
         conn: WriteConnection,
         in_place: bool,
