@@ -369,8 +369,9 @@ impl Drop for Closing<'_> {
     }
 }
 
-/// The writer thread: takes what is queued, waits for the connection (a
-/// write in place may hold it), runs the batch.
+/// The writer thread: once something is queued, waits for the connection
+/// (a write in place may hold it), then takes what is queued by then, so
+/// that what queued meanwhile joins the batch, and runs the batch.
 fn run(shared: &Shared) {
     let mut batch: Vec<Box<dyn Command>> = Vec::with_capacity(MAX_BATCH);
     loop {
@@ -382,10 +383,17 @@ fn run(shared: &Shared) {
                     .wait(queue)
                     .unwrap_or_else(PoisonError::into_inner);
             }
+        }
+        // The connection before the queue: `submit` holds the queue while
+        // it only tries the connection, so the order never deadlocks.
+        let conn = lock(&shared.conn);
+        {
+            let mut queue = lock(&shared.queue);
             let n = queue.commands.len().min(MAX_BATCH);
             batch.extend(queue.commands.drain(..n));
         }
-        let commit = commit_batch(shared, &lock(&shared.conn), &mut batch);
+        let commit = commit_batch(shared, &conn, &mut batch);
+        drop(conn);
         answer(batch.drain(..), commit);
     }
 }
@@ -465,6 +473,18 @@ mod tests {
         move |mut tx| Box::pin(async move { insert_on(&mut tx, x).await })
     }
 
+    /// Holds the write connection, so that the writes joined after it
+    /// queue, and `release`, joined last, lets the writer thread take them
+    /// all as one batch (it takes the queue only once it holds the
+    /// connection).
+    fn hold(w: &Writer) -> MutexGuard<'_, WriteConnection> {
+        lock(&w.shared.conn)
+    }
+
+    async fn release(held: MutexGuard<'_, WriteConnection>) {
+        drop(held);
+    }
+
     fn all(reader: &WriteConnection) -> Vec<i64> {
         let rows: Vec<(i64,)> = sqlite::rows(reader, "SELECT x FROM t ORDER BY x", []).unwrap();
         rows.into_iter().map(|(x,)| x).collect()
@@ -476,7 +496,13 @@ mod tests {
     async fn a_failing_command_rolls_back_alone_inside_its_batch() {
         let dir = tempfile::tempdir().unwrap();
         let (w, reader) = writer(&dir);
-        let (a, b, c) = tokio::join!(w.write(insert(1)), w.write(insert(1)), w.write(insert(2)));
+        let held = hold(&w);
+        let (a, b, c, ()) = tokio::join!(
+            w.write(insert(1)),
+            w.write(insert(1)),
+            w.write(insert(2)),
+            release(held)
+        );
         assert_eq!(a.unwrap(), 1);
         let err = b.unwrap_err();
         assert!(crate::server::repo::is_unique_violation(&err), "{err}");
@@ -497,12 +523,14 @@ mod tests {
         fn refused(_tx: Tx<'_>) -> BoxFuture<'_, Result<u64, sqlx::Error>> {
             Box::pin(async { Err(sqlx::Error::RowNotFound) })
         }
-        let (a, b, c, d, e) = tokio::join!(
+        let held = hold(&w);
+        let (a, b, c, d, e, ()) = tokio::join!(
             w.write(nothing),
             w.write(insert(1)),
             w.write(refused),
             w.write(insert(1)),
             w.write(insert(2)),
+            release(held),
         );
         assert_eq!(a.unwrap(), 0);
         assert_eq!(b.unwrap(), 1);
@@ -524,7 +552,13 @@ mod tests {
                 Ok(rows.first().map_or(0, |&(n,)| n as u64))
             })
         }
-        let (_, _, n) = tokio::join!(w.write(insert(1)), w.write(insert(2)), w.write(count));
+        let held = hold(&w);
+        let (_, _, n, ()) = tokio::join!(
+            w.write(insert(1)),
+            w.write(insert(2)),
+            w.write(count),
+            release(held)
+        );
         assert_eq!(n.unwrap(), 2);
         assert_eq!(w.stats(), (1, 3));
     }
