@@ -12,8 +12,9 @@ use std::borrow::Cow;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-/// The write connection. Only the holder of the writer's batch lock uses it
-/// (`writer.rs`); this mutex (never contended) makes a reference to it
+/// A read-write connection: the writer's, used only by the holder of the
+/// writer's batch lock (`writer.rs`), or the checkpoint thread's
+/// (`checkpoint.rs`). This mutex (never contended) makes a reference to it
 /// `Send`, as the write commands' futures must be to serve PostgreSQL too.
 pub type WriteConnection = Mutex<Connection>;
 

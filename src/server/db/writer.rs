@@ -411,14 +411,18 @@ fn commit_batch(
         .stats
         .commands
         .fetch_add(batch.len() as u64, Ordering::Relaxed);
-    if let (Ok(()), Some(checkpointer)) = (&commit, &shared.checkpointer) {
-        checkpointer.committed(batch.len());
-    }
-    if let Err(err) = &commit {
-        tracing::error!(error = %err, commands = batch.len(), "a write batch failed");
-        // Leave no transaction open behind a failed batch.
-        if !sqlite::is_autocommit(conn) {
-            let _ = sqlite::control(conn, "ROLLBACK");
+    match &commit {
+        Ok(()) => {
+            if let Some(checkpointer) = &shared.checkpointer {
+                checkpointer.committed(batch.len());
+            }
+        }
+        Err(err) => {
+            tracing::error!(error = %err, commands = batch.len(), "a write batch failed");
+            // Leave no transaction open behind a failed batch.
+            if !sqlite::is_autocommit(conn) {
+                let _ = sqlite::control(conn, "ROLLBACK");
+            }
         }
     }
     commit

@@ -143,14 +143,22 @@ pub struct Written {
 const EVENT_INSERT: &str = "INSERT INTO meeting_request_events \
      (request_id, actor_id, from_status, to_status, reason, created_at)";
 
+/// The pending count of the expert whose id is `expert` (an argument or a
+/// column of the enclosing query), as a scalar subquery. The status is
+/// written into the SQL, not bound, so that SQLite counts from the small
+/// index of pending requests.
+fn pending_of(expert: &str) -> String {
+    format!(
+        "(SELECT COUNT(*) FROM meeting_requests p WHERE p.expert_id = {expert} \
+         AND p.status = '{}')",
+        MeetingStatus::Pending.as_str()
+    )
+}
+
 /// What an event insert returns: its id and the expert's pending count
 /// (`$N` names the expert's id among the query's arguments).
 fn event_returning(expert_param: usize) -> String {
-    format!(
-        "RETURNING id, (SELECT COUNT(*) FROM meeting_requests \
-         WHERE expert_id = ${expert_param} AND status = '{}')",
-        MeetingStatus::Pending.as_str()
-    )
+    format!("RETURNING id, {}", pending_of(&format!("${expert_param}")))
 }
 
 /// A request's columns as inserted.
@@ -596,14 +604,8 @@ fn list_sql(as_expert: bool, status: Option<MeetingStatus>) -> String {
     format!("{SELECT_REQUEST} WHERE {party} = $1 {status}AND r.id < $2 ORDER BY r.id DESC LIMIT $3")
 }
 
-/// The pending count of expert $1, read from the small index of pending
-/// requests (the status written into the SQL, as in `list_sql`).
-static PENDING_COUNT: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT COUNT(*) FROM meeting_requests WHERE expert_id = $1 AND status = '{}'",
-        MeetingStatus::Pending.as_str()
-    )
-});
+/// The pending count of expert $1.
+static PENDING_COUNT: LazyLock<String> = LazyLock::new(|| format!("SELECT {}", pending_of("$1")));
 
 pub async fn pending_count(pool: &AnyPool, expert_id: i64) -> Result<i64, sqlx::Error> {
     let (n,): (i64,) = sqlx::query_as(&PENDING_COUNT)
@@ -649,10 +651,9 @@ pub async fn events_after(
     limit: i64,
 ) -> Result<Vec<LoggedEvent>, sqlx::Error> {
     let sql = format!(
-        "SELECT x.*, (SELECT COUNT(*) FROM meeting_requests c \
-         WHERE c.expert_id = x.expert_id AND c.status = '{}') AS expert_pending \
+        "SELECT x.*, {} AS expert_pending \
          FROM ({} WHERE e.id > $1 ORDER BY e.id LIMIT $2) x ORDER BY x.event_id",
-        MeetingStatus::Pending.as_str(),
+        pending_of("x.expert_id"),
         select_events()
     );
     sqlx::query_as(&sql)
