@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+source scripts/lib.sh
 server_bin=${1:?usage: scripts/fuzz.sh SERVER_BINARY}
 examples=${FUZZ_EXAMPLES:-40}
 say() { printf '\033[1m[fuzz]\033[0m %s\n' "$*" >&2; }
@@ -19,21 +20,13 @@ schemathesis_version=4.32.5
 venv="$MEETINGS_TOOLS_DIR/schemathesis-$schemathesis_version"
 if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$schemathesis_version"; then
   say "installing schemathesis $schemathesis_version"
-  if ! python3 -m venv "$venv" 2>/dev/null; then
-    as_root=""
-    [ "$(id -u)" -eq 0 ] || as_root="sudo"
-    $as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq python3-venv >/dev/null
-    python3 -m venv "$venv"
-  fi
+  python_venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi
 
 work=$(mktemp -d)
 pids=()
 databases=()
-as_root=""
-[ "$(id -u)" -eq 0 ] || as_root="sudo"
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true

@@ -20,16 +20,7 @@ want_tests=false
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 die() { printf '\033[31m[setup] error:\033[0m %s\n' "$*" >&2; exit 1; }
-# Installs Debian's package $1, which is missing; $2 says what it is for.
-apt_install() {
-  command -v apt-get >/dev/null || die "$1 is missing and apt-get is not available: install $1 ($2)."
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  say "installing Debian's $1 ($2)"
-  $sudo apt-get update -qq
-  # RUNLEVEL=1: a package with a system service (nginx) installs without starting it.
-  RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$1" >/dev/null
-}
+source scripts/lib.sh
 
 command -v rustup >/dev/null || die "rustup is required (https://rustup.rs), then run this again."
 command -v node >/dev/null || die "Node.js (18 or newer) is required, then run this again."
@@ -37,7 +28,7 @@ command -v npm >/dev/null || die "npm is required (it comes with Node.js)."
 # C code in the server's dependencies: SQLite (a C compiler) and jemalloc
 # (also make).
 command -v cc >/dev/null || die "a C compiler is required (Debian: apt-get install build-essential)."
-command -v make >/dev/null || apt_install make "it builds jemalloc"
+command -v make >/dev/null || RUNLEVEL=1 apt_install make "it builds jemalloc"
 
 toolchain=$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
 if ! rustup toolchain list | grep -q "^$toolchain"; then
@@ -80,9 +71,10 @@ if ! "$MEETINGS_TOOLS_DIR/binaryen/node_modules/.bin/wasm-opt" --version 2>/dev/
 fi
 
 if $want_tests; then
-  [ -x /usr/bin/chromium ] || apt_install chromium "the browser tests, at /usr/bin/chromium"
+  [ -x /usr/bin/chromium ] || RUNLEVEL=1 apt_install chromium "the browser tests, at /usr/bin/chromium"
   if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
-    apt_install nginx "the several-instances test; not started as a service"
+    # RUNLEVEL=1: installed without starting it as a service.
+    RUNLEVEL=1 apt_install nginx "the several-instances test; not started as a service"
   fi
   if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "installing the end2end npm packages"

@@ -8,6 +8,7 @@
 #   CLUSTER_HOLD=1 scripts/test-cluster.sh SERVER_BINARY   # start it all and wait
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 server_bin=${1:?usage: scripts/test-cluster.sh SERVER_BINARY}
 say() { printf '\033[1m[cluster]\033[0m %s\n' "$*" >&2; }
 
@@ -15,8 +16,6 @@ command -v nginx >/dev/null || PATH="$PATH:/usr/sbin"
 command -v nginx >/dev/null || { echo "nginx is missing (scripts/setup.sh --test installs it)" >&2; exit 1; }
 
 admin_url=$(scripts/test-postgres.sh)
-as_root=""
-[ "$(id -u)" -eq 0 ] || as_root="sudo"
 db="mr_cluster_$$"
 $as_root su postgres -c "psql -qtAX -c 'CREATE DATABASE $db OWNER meetings_test'" >/dev/null
 database_url="${admin_url%/*}/$db"

@@ -3,17 +3,12 @@
 # needed) with a role that may create databases, then prints its admin URL
 # for the integration tests (TEST_POSTGRES_URL). Used by scripts/test.sh.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
 say() { printf '\033[1m[postgres]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[postgres] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
-as_root=""
-[ "$(id -u)" -eq 0 ] || as_root="sudo"
-if ! command -v pg_ctlcluster >/dev/null; then
-  command -v apt-get >/dev/null || die "PostgreSQL is missing and apt-get is not available."
-  say "installing Debian's postgresql"
-  $as_root apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq postgresql >/dev/null
-fi
+command -v pg_ctlcluster >/dev/null || apt_install postgresql "the tests on PostgreSQL"
 version=$(ls /etc/postgresql | sort -V | tail -1)
 [ -n "$version" ] || die "no PostgreSQL cluster under /etc/postgresql"
 if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" && $4 == "online"' | grep -q .; then
