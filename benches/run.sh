@@ -19,6 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+source scripts/lib.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 seconds=${SECONDS_PER_RUN:-8}
 pairs_list=${PAIRS:-"1 10 50"}
@@ -87,8 +88,6 @@ fi
 # Two instances on one PostgreSQL database: patients on A, researchers on B.
 admin_url=$(scripts/test-postgres.sh)
 db="mr_bench_$$"
-as_root=""
-[ "$(id -u)" -eq 0 ] || as_root="sudo"
 $as_root su postgres -c "psql -qtAX -c 'CREATE DATABASE $db OWNER meetings_test'" >/dev/null
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 port_a=$(free_port); port_b=$(free_port)
