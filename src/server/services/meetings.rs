@@ -147,7 +147,8 @@ pub async fn create(
     // The row as stored, without reading it back.
     let row = new.into_row(id, actor.user.full_name.clone(), expert_name.to_string());
     state.recent.put(&row);
-    publish(state, &row, written, None);
+    let published = publish(state, &row, written, None);
+    frames_first(published).await;
     Ok(view_for(&row, actor.user.id))
 }
 
@@ -351,7 +352,8 @@ async fn apply(
                 ..row
             };
             state.recent.put(&row);
-            publish(state, &row, written, step.actor_id);
+            let published = publish(state, &row, written, step.actor_id);
+            frames_first(published).await;
             Ok(row)
         }
         (Moved::Stale, _) => {
@@ -469,20 +471,44 @@ pub async fn calendar(state: &AppState, actor: &SessionUser, id: i64) -> AppResu
 }
 
 /// Tells both parties after commit (the actor's other tabs too), and the
-/// expert their pending count as the event left it. A hub that reads the event log (several
-/// instances) learns of it there.
-fn publish(state: &AppState, row: &RequestRow, written: Written, actor_id: Option<i64>) {
+/// expert their pending count as the event left it. A hub that reads the
+/// event log (several instances) learns of it there. Returns whether frames
+/// went out here; the caller then lets them go before its answer
+/// (`frames_first`).
+fn publish(state: &AppState, row: &RequestRow, written: Written, actor_id: Option<i64>) -> bool {
     if state.hub.reads_log() {
-        return;
+        return false;
     }
     let created = row.status == MeetingStatus::Pending && row.updated_at.is_none();
-    for (to, event) in frames_for(row, written.event_id, created, actor_id) {
-        state.hub.publish(to, &event);
+    // The party that did not act is told last: the socket task woken last is
+    // the one the runtime runs next on this thread (its LIFO slot), while
+    // one woken earlier waits in the queue.
+    let waiting = if created || actor_id == Some(row.requester_id) {
+        row.expert_id
+    } else {
+        row.requester_id
+    };
+    let count = written
+        .pending
+        .map(|count| (row.expert_id, LiveEvent::PendingCount { count }));
+    let frames = frames_for(row, written.event_id, created, actor_id);
+    let all = || frames.iter().chain(count.iter());
+    for (to, event) in all()
+        .filter(|(to, _)| *to != waiting)
+        .chain(all().filter(|(to, _)| *to == waiting))
+    {
+        state.hub.publish(*to, event);
     }
-    if let Some(count) = written.pending {
-        state
-            .hub
-            .publish(row.expert_id, &LiveEvent::PendingCount { count });
+    true
+}
+
+/// Lets the socket tasks that `publish` woke write their frames before the
+/// caller's answer is written: the waiting party's frame is the step that
+/// moves the exchange on, and the answer goes to someone who acted and
+/// already knows. One pass through the runtime's queue (BENCHMARKS.md).
+async fn frames_first(published: bool) {
+    if published {
+        tokio::task::yield_now().await;
     }
 }
 
