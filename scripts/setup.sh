@@ -28,7 +28,7 @@ command -v npm >/dev/null || die "npm is required (it comes with Node.js)."
 # C code in the server's dependencies: SQLite (a C compiler) and jemalloc
 # (also make).
 command -v cc >/dev/null || die "a C compiler is required (Debian: apt-get install build-essential)."
-command -v make >/dev/null || RUNLEVEL=1 apt_install make "it builds jemalloc"
+command -v make >/dev/null || apt_install make "it builds jemalloc"
 
 toolchain=$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
 if ! rustup toolchain list | grep -q "^$toolchain"; then
@@ -71,7 +71,7 @@ if ! "$MEETINGS_TOOLS_DIR/binaryen/node_modules/.bin/wasm-opt" --version 2>/dev/
 fi
 
 if $want_tests; then
-  [ -x /usr/bin/chromium ] || RUNLEVEL=1 apt_install chromium "the browser tests, at /usr/bin/chromium"
+  [ -x /usr/bin/chromium ] || apt_install chromium "the browser tests, at /usr/bin/chromium"
   if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
     # RUNLEVEL=1: installed without starting it as a service.
     RUNLEVEL=1 apt_install nginx "the several-instances test; not started as a service"
