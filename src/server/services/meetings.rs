@@ -147,8 +147,7 @@ pub async fn create(
     // The row as stored, without reading it back.
     let row = new.into_row(id, actor.user.full_name.clone(), expert_name.to_string());
     state.recent.put(&row);
-    let published = publish(state, &row, written, None);
-    frames_first(published).await;
+    publish(state, &row, written, None).await;
     Ok(view_for(&row, actor.user.id))
 }
 
@@ -352,8 +351,7 @@ async fn apply(
                 ..row
             };
             state.recent.put(&row);
-            let published = publish(state, &row, written, step.actor_id);
-            frames_first(published).await;
+            publish(state, &row, written, step.actor_id).await;
             Ok(row)
         }
         (Moved::Stale, _) => {
@@ -472,12 +470,16 @@ pub async fn calendar(state: &AppState, actor: &SessionUser, id: i64) -> AppResu
 
 /// Tells both parties after commit (the actor's other tabs too), and the
 /// expert their pending count as the event left it. A hub that reads the
-/// event log (several instances) learns of it there. Returns whether frames
-/// went out here; the caller then lets them go before its answer
-/// (`frames_first`).
-fn publish(state: &AppState, row: &RequestRow, written: Written, actor_id: Option<i64>) -> bool {
+/// event log (several instances) learns of it there.
+///
+/// Then yields once, so that the socket tasks it woke write their frames
+/// before the caller's answer is written: the waiting party's frame is the
+/// step that moves the exchange on, and the answer goes to someone who
+/// acted and already knows. One pass through the runtime's queue
+/// (BENCHMARKS.md).
+async fn publish(state: &AppState, row: &RequestRow, written: Written, actor_id: Option<i64>) {
     if state.hub.reads_log() {
-        return false;
+        return;
     }
     let created = row.status == MeetingStatus::Pending && row.updated_at.is_none();
     // The party that did not act is told last: the socket task woken last is
@@ -499,17 +501,7 @@ fn publish(state: &AppState, row: &RequestRow, written: Written, actor_id: Optio
     {
         state.hub.publish(*to, event);
     }
-    true
-}
-
-/// Lets the socket tasks that `publish` woke write their frames before the
-/// caller's answer is written: the waiting party's frame is the step that
-/// moves the exchange on, and the answer goes to someone who acted and
-/// already knows. One pass through the runtime's queue (BENCHMARKS.md).
-async fn frames_first(published: bool) {
-    if published {
-        tokio::task::yield_now().await;
-    }
+    tokio::task::yield_now().await;
 }
 
 /// The frames of an event about `row` (as it stood right after the event):
