@@ -480,6 +480,66 @@ async fn of_two_racing_overlapping_accepts_one_wins() {
     }
 }
 
+/// PostgreSQL: two overlapping acceptances that both wait for the event
+/// log's lock. The second to get it must see the first one's commit, made
+/// while it waited: its guard reads a snapshot taken after the lock. (The
+/// lock is held here from outside so that both are surely waiting.)
+#[tokio::test]
+async fn an_acceptance_that_waited_for_the_log_sees_what_committed_meanwhile() {
+    if std::env::var("TEST_POSTGRES_URL").is_err() {
+        eprintln!("skipped: the event log's lock is PostgreSQL's");
+        return;
+    }
+    let app = spawn_app().await;
+    let p = pair(&app).await;
+    let other = app.new_patient("waiting@test.com").await;
+    let at = day_at(12, "10:00");
+    let first = request_at(&app, &p.patient, p.sarah, &at, 60).await;
+    let second = request_at(&app, &other, p.sarah, &day_at(12, "10:45"), 30).await;
+
+    let db = app.db().await;
+    let mut holder = db.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock(7223)")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let other_researcher = app.client_with_cookie(&p.researcher_cookie);
+    let accepted = json!({"status": "accepted"});
+    let let_go = async {
+        // Both wait for the lock before it is let go.
+        let mut waiting = 0;
+        for _ in 0..200 {
+            (waiting,) = sqlx::query_as::<_, (i64,)>(
+                "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+            )
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            if waiting == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        holder.commit().await.unwrap();
+        waiting
+    };
+    let (x, y, waiting) = tokio::join!(
+        put_status(&app, &p.researcher, &first["id"], accepted.clone()),
+        put_status(&app, &other_researcher, &second["id"], accepted.clone()),
+        let_go,
+    );
+    assert_eq!(waiting, 2, "both acceptances waited for the log's lock");
+    let mut statuses = [x.status(), y.status()];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+    let loser = if x.status() == StatusCode::CONFLICT {
+        x
+    } else {
+        y
+    };
+    assert_eq!(expect_error(loser, StatusCode::CONFLICT).await.0, "overlap");
+}
+
 #[tokio::test]
 async fn the_calendar_file_is_for_either_party_of_an_accepted_meeting() {
     let app = spawn_app().await;

@@ -325,48 +325,17 @@ pub enum Moved {
 /// PostgreSQL: behind the event log's lock, taken first), so of two racing
 /// overlapping acceptances one wins. `last` as for `insert`.
 pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<Moved, sqlx::Error> {
-    let bounds = m.guard.as_ref().and_then(|(start, minutes)| {
-        crate::domain::time::parse_stored(start).map(|s| overlap_bounds(s, *minutes))
+    let guard = m.guard.as_ref().and_then(|(start, minutes)| {
+        crate::domain::time::parse_stored(start).map(|s| (start, overlap_bounds(s, *minutes)))
     });
-    let mut update = String::from(
-        "UPDATE meeting_requests SET status = $1, updated_at = $2, decision_reason = $3, \
-         preferred_at = COALESCE($4, preferred_at), proposed_at = COALESCE($5, proposed_at), \
-         details = $6 WHERE id = $7 AND status = $8 AND expert_id = $9 \
-         AND preferred_at = $10 AND COALESCE(proposed_at, '') = COALESCE($11, '')",
-    );
-    if bounds.is_some() {
-        update.push_str(&NO_OVERLAP);
-    }
-    fn bind<'q, O>(
-        q: QueryAs<'q, Any, O, AnyArguments<'q>>,
-        m: &'q StatusMove,
-        bounds: &'q Option<OverlapBounds>,
-    ) -> QueryAs<'q, Any, O, AnyArguments<'q>> {
-        let q = q
-            .bind(m.to)
-            .bind(&m.at)
-            .bind(&m.reason)
-            .bind(&m.preferred_at)
-            .bind(&m.proposed_at)
-            .bind(&m.details)
-            .bind(m.id)
-            .bind(m.from)
-            .bind(m.expert_id)
-            .bind(&m.seen.0)
-            .bind(&m.seen.1);
-        match bounds {
-            Some((end, earliest)) => earliest.iter().fold(q.bind(end), |q, e| q.bind(e)),
-            None => q,
-        }
-    }
-    // The actor's argument follows the update's.
-    let actor = if bounds.is_some() {
-        13 + DURATIONS.len()
-    } else {
-        12
-    };
     let done = if let Some(c) = tx.sqlite() {
         // The update, and its event only if the update changed the row.
+        let mut update = String::from(
+            "UPDATE meeting_requests SET status = $1, updated_at = $2, decision_reason = $3, \
+             preferred_at = COALESCE($4, preferred_at), proposed_at = COALESCE($5, proposed_at), \
+             details = $6 WHERE id = $7 AND status = $8 AND expert_id = $9 \
+             AND preferred_at = $10 AND COALESCE(proposed_at, '') = COALESCE($11, '')",
+        );
         let mut values: Vec<&dyn ToSql> = vec![
             &m.to,
             &m.at,
@@ -380,7 +349,8 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
             &m.seen.0,
             &m.seen.1,
         ];
-        if let Some((end, earliest)) = &bounds {
+        if let Some((_, (end, earliest))) = &guard {
+            update.push_str(&NO_OVERLAP);
             values.push(end);
             values.extend(earliest.iter().map(|e| e as &dyn ToSql));
         }
@@ -398,33 +368,40 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
             None
         }
     } else {
-        // An acceptance's overlap guard must see every move committed
-        // before it: it takes the event log's lock in a statement of its
-        // own, before the one whose snapshot the guard reads.
-        if bounds.is_some() {
-            sqlx::query(EVENT_LOG_LOCK)
-                .execute(tx.conn().await?.into_any()?)
-                .await?;
-        }
-        // The log's lock before the row's: every move takes them in this
-        // order, so two moves of one request never wait for each other in a
-        // cycle. Then the update, its event, its announcement: one
-        // statement.
-        let sql = format!(
-            "WITH lock AS ({EVENT_LOG_LOCK}), \
-             moved AS ({update} AND EXISTS (SELECT 1 FROM lock) RETURNING id), \
-             event AS ({EVENT_INSERT} SELECT moved.id, ${actor}, $8, $1, $3, $2 FROM moved \
-             RETURNING id), \
-             {} SELECT event.id FROM event, told",
-            told(actor + 1)
-        );
+        // PostgreSQL: the log's lock, then the update (whose overlap guard
+        // then sees every acceptance committed before it), its event and
+        // its announcement, in one call of the function of the migration
+        // `move_under_the_log_lock`. The log's lock comes before the row's:
+        // every move takes them in this order, so two moves of one request
+        // never wait for each other in a cycle.
+        let (start, end, after) = match &guard {
+            Some((start, (end, earliest))) => (Some(*start), Some(end), Some(&earliest[LONGEST])),
+            None => (None, None, None),
+        };
         let conn = tx.statement(last).await?.into_any()?;
-        let moved: Option<(i64,)> = bind(sqlx::query_as(&sql), m, &bounds)
-            .bind(m.actor_id)
-            .bind(EVENTS_CHANNEL)
-            .fetch_optional(conn)
-            .await?;
-        moved.map(|(event_id,)| Written {
+        let (event_id,): (Option<i64>,) = sqlx::query_as(
+            "SELECT move_meeting_request($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+             $13, $14, $15, $16)",
+        )
+        .bind(m.id)
+        .bind(m.expert_id)
+        .bind(m.actor_id)
+        .bind(m.from)
+        .bind(m.to)
+        .bind(&m.reason)
+        .bind(&m.at)
+        .bind(&m.preferred_at)
+        .bind(&m.proposed_at)
+        .bind(&m.details)
+        .bind(&m.seen.0)
+        .bind(&m.seen.1)
+        .bind(start)
+        .bind(end)
+        .bind(after)
+        .bind(EVENTS_CHANNEL)
+        .fetch_one(conn)
+        .await?;
+        event_id.map(|event_id| Written {
             event_id,
             pending: None,
         })
@@ -452,7 +429,12 @@ fn overlap_bounds(start: chrono::NaiveDateTime, minutes: u32) -> OverlapBounds {
     (text(end), earliest.map(|(_, t)| text(t)))
 }
 
-/// `AND` no accepted meeting of expert $9 other than $7 shares a minute with
+/// The place of `LONGEST_DURATION` in `DURATIONS`, whose bound is the
+/// earliest of `OverlapBounds`.
+const LONGEST: usize = DURATIONS.len() - 1;
+const _: () = assert!(DURATIONS[LONGEST] == LONGEST_DURATION);
+
+/// SQLite: `AND` no accepted meeting of expert $9 other than $7 shares a minute with
 /// this one: it would start before $12 and after the bound of its length
 /// ($13 for `DURATIONS[0]`, and so on).
 static NO_OVERLAP: LazyLock<String> = LazyLock::new(|| {
@@ -463,11 +445,7 @@ static NO_OVERLAP: LazyLock<String> = LazyLock::new(|| {
         .collect();
     // The bound of the longest length is the earliest: with it the search
     // is a short range of the index of accepted meetings by time.
-    let earliest = DURATIONS
-        .iter()
-        .position(|d| *d == LONGEST_DURATION)
-        .unwrap_or(0)
-        + 13;
+    let earliest = LONGEST + 13;
     format!(
         " AND NOT EXISTS (SELECT 1 FROM meeting_requests o WHERE o.expert_id = $9 \
          AND o.status = '{}' AND o.id <> $7 AND o.preferred_at < $12 \
