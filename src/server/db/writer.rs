@@ -8,7 +8,8 @@
 //!
 //! Writes that overlap queue for the writer thread, which takes them in
 //! batches. A write that comes alone, while writes have rarely overlapped
-//! lately, runs on its caller's thread instead: the same batch of one,
+//! lately, runs on its caller's thread instead (when the async runtime has
+//! another worker thread): the same batch of one,
 //! without the two thread hand-overs (to the writer and back) that would
 //! otherwise add a fifth to a lone write's time (BENCHMARKS.md). As soon
 //! as writes overlap, they go back to the writer thread, where they share
@@ -255,8 +256,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Writer {
     /// Starts the writer thread on `conn`, which must be the only connection
     /// that writes, with `checkpointer` copying the WAL ahead of it.
+    ///
+    /// Writes run in place only when the async runtime has another worker
+    /// thread: with one (a machine or container of one CPU), a write in
+    /// place would stop every request for its fsync, and since nothing else
+    /// could run meanwhile, no write would ever find another under way to
+    /// send them to the writer thread, where they share commits.
     pub fn start(conn: WriteConnection, checkpointer: Checkpointer) -> std::io::Result<Writer> {
-        Self::start_with(conn, true, Some(checkpointer))
+        let workers = tokio::runtime::Handle::try_current()
+            .map(|runtime| runtime.metrics().num_workers())
+            .unwrap_or(1);
+        Self::start_with(conn, workers > 1, Some(checkpointer))
     }
 
     /// As `start`; `in_place: false` sends every write to the writer thread
@@ -667,6 +677,34 @@ mod tests {
             assert!(x < 100, "lone writes never ran in place again");
         }
         assert_eq!(all(&reader).len(), 23 + (x - 40) as usize);
+    }
+
+    /// On a runtime of one worker thread every write goes to the writer
+    /// thread: a write in place would stop every request for its fsync.
+    #[test]
+    fn writes_run_in_place_only_beside_another_worker() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        drop(rusqlite::Connection::open(&path).unwrap());
+        let path = path.to_str().unwrap();
+        let start = || {
+            let checkpointer = Checkpointer::start(sqlite::open(path, "").unwrap()).unwrap();
+            Writer::start(sqlite::open(path, "").unwrap(), checkpointer).unwrap()
+        };
+        for (workers, in_place) in [(1, false), (2, true)] {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .build()
+                .unwrap();
+            assert_eq!(
+                runtime.block_on(async { start() }).shared.in_place,
+                in_place
+            );
+        }
+        let one_thread = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert!(!one_thread.block_on(async { start() }).shared.in_place);
     }
 
     /// A command that waits on anything but its statements is a bug: it
