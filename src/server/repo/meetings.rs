@@ -272,7 +272,8 @@ fn one_row<T>(rows: Vec<T>) -> Result<T, sqlx::Error> {
 /// ids out of order and a client resuming with `since` could skip the
 /// smaller one. A transaction-scoped advisory lock serializes the writers of
 /// the log from their event's insert to their commit (on SQLite the one
-/// write connection orders all writes already).
+/// write connection orders all writes already). The function
+/// `move_meeting_request` (PostgreSQL migrations) takes the same key.
 const EVENT_LOG_LOCK: &str = "SELECT pg_advisory_xact_lock(7223)";
 
 /// The part of a PostgreSQL write statement that announces its event, at
