@@ -318,3 +318,54 @@ async fn logout_closes_that_sessions_sockets() {
     assert!(end.is_ok(), "the socket was closed");
     let _ = ws.send(Message::Text("bye".into())).await;
 }
+
+/// A burst of 40 requests reaches the researcher's socket complete, in
+/// event order, with the count ending at 40 (the socket writes what is
+/// queued together, up to a bound per write).
+#[tokio::test]
+async fn a_burst_reaches_the_socket_complete_and_in_order() {
+    let app = spawn_app().await;
+    let cookie = app.cookie_for("researcher@test.com").await;
+    let mut researcher = connect(&app, Some(&cookie), "", None).await.unwrap();
+    assert_eq!(
+        next(&mut researcher).await,
+        json!({"type": "pending_count", "count": 0})
+    );
+    let sarah = sarah_id(&app, &app.patient().await).await;
+    let app = &app;
+    let patients = futures::future::join_all(
+        (0..40)
+            .map(|n| async move { app.new_patient(&format!("live-burst{n}@example.org")).await }),
+    )
+    .await;
+    let created = futures::future::join_all(
+        patients
+            .iter()
+            .map(|p| app.send_request(p, sarah, "a burst")),
+    )
+    .await;
+    let mut ids: Vec<i64> = Vec::new();
+    for res in created {
+        assert_eq!(res.status(), StatusCode::CREATED);
+        ids.push(res.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
+    }
+    let mut event_ids = Vec::new();
+    let mut request_ids = Vec::new();
+    let mut last_count = 0;
+    while request_ids.len() < ids.len() || last_count < 40 {
+        let frame = next(&mut researcher).await;
+        match frame["type"].as_str() {
+            Some("meeting_request.created") => {
+                event_ids.push(frame["event_id"].as_i64().unwrap());
+                request_ids.push(frame["request"]["id"].as_i64().unwrap());
+            }
+            Some("pending_count") => last_count = frame["count"].as_i64().unwrap(),
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+    assert!(event_ids.windows(2).all(|w| w[0] < w[1]), "{event_ids:?}");
+    request_ids.sort();
+    ids.sort();
+    assert_eq!(request_ids, ids);
+    assert_eq!(last_count, 40);
+}

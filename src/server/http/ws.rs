@@ -27,8 +27,11 @@ const PING_EVERY: Duration = Duration::from_secs(25);
 const DEAD_AFTER: Duration = Duration::from_secs(60);
 /// A write that takes longer means the client stopped reading.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Frames queued for a socket are written together up to this many bytes.
+/// Frames queued for a socket are written together up to this many bytes,
 const WRITE_BATCH: usize = 16 * 1024;
+/// and at most this many frames, so that a stream that never pauses is
+/// still flushed, each write within `WRITE_TIMEOUT`.
+const FRAMES_PER_WRITE: usize = 32;
 
 /// The close frame that tells the client why the hub ended its connection.
 fn close_frame(why: Closed) -> CloseFrame {
@@ -150,9 +153,9 @@ impl Unsent {
     }
 }
 
-/// Sends `first` and every frame already queued behind it (the frames of
-/// one event come together: a request and the new pending count) in one
-/// write, within `WRITE_TIMEOUT`.
+/// Sends `first` and the frames already queued behind it (the frames of
+/// one event come together: a request and the new pending count), up to
+/// `FRAMES_PER_WRITE`, in one write, within `WRITE_TIMEOUT`.
 async fn send_queued(
     sink: &mut SplitSink<WebSocket, Message>,
     frames: &mut Frames,
@@ -161,11 +164,17 @@ async fn send_queued(
 ) -> bool {
     let write = async {
         let mut next = Some(first);
+        let mut fed = 0;
         while let Some(Frame { key, text }) = next {
             if unsent.admits(key) {
                 sink.feed(Message::Text((&*text).into())).await?;
             }
-            next = frames.try_recv();
+            fed += 1;
+            next = if fed < FRAMES_PER_WRITE {
+                frames.try_recv()
+            } else {
+                None
+            };
         }
         sink.flush().await
     };

@@ -3,9 +3,9 @@
 use super::{Closed, EventHub, Frame, FrameKey, SOCKETS_PER_USER, Subscription, frame_queue};
 use crate::shared::model::LiveEvent;
 use futures::channel::mpsc;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 struct Connection {
     id: u64,
@@ -24,57 +24,66 @@ impl Connection {
 pub struct InProcessHub {
     queue_capacity: usize,
     next_id: AtomicU64,
-    connections: Arc<Mutex<HashMap<i64, Vec<Connection>>>>,
+    shared: Arc<Shared>,
+}
+
+type Connections = HashMap<i64, Vec<Connection>>;
+
+/// What the hub, its subscriptions' guards and its tickets share.
+pub(crate) struct Shared {
+    connections: Mutex<Connections>,
+    order: Mutex<Order>,
+}
+
+/// The order of delivery of events: by id, each once every event before it
+/// has been delivered or its place given up. Writes commit in id order but
+/// their callers publish as they get to it, on any worker thread.
+struct Order {
+    /// The id of the next event to deliver.
+    next: i64,
+    /// Frames of later events, waiting for the ones before them.
+    held: BTreeMap<i64, Vec<(i64, Frame)>>,
+    /// Later events whose places were given up.
+    given_up: BTreeSet<i64>,
+}
+
+/// A lock whose holder panicked: the map and the order change in single
+/// steps (a push, a retain, an insert), so a poisoned lock is usable.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl InProcessHub {
+    /// A hub for a database whose event log is empty.
     pub fn new(queue_capacity: usize) -> Self {
+        Self::after_event(queue_capacity, 0)
+    }
+
+    /// A hub whose next event is the one after `last_event_id`.
+    pub fn after_event(queue_capacity: usize, last_event_id: i64) -> Self {
         InProcessHub {
             queue_capacity: queue_capacity.max(1),
             next_id: AtomicU64::new(1),
-            connections: Arc::new(Mutex::new(HashMap::new())),
+            shared: Arc::new(Shared {
+                connections: Mutex::new(HashMap::new()),
+                order: Mutex::new(Order {
+                    next: last_event_id + 1,
+                    held: BTreeMap::new(),
+                    given_up: BTreeSet::new(),
+                }),
+            }),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Vec<Connection>>> {
-        // A panic while holding the lock leaves the map consistent (every
-        // change is a single push or retain), so a poisoned lock is usable.
-        self.connections.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> MutexGuard<'_, Connections> {
+        lock(&self.shared.connections)
     }
 }
 
-struct Unregister {
-    connections: Arc<Mutex<HashMap<i64, Vec<Connection>>>>,
-    user_id: i64,
-    id: u64,
-}
-
-impl Drop for Unregister {
-    fn drop(&mut self) {
-        let mut map = self.connections.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(list) = map.get_mut(&self.user_id) {
-            list.retain(|c| c.id != self.id);
-            if list.is_empty() {
-                map.remove(&self.user_id);
-            }
-        }
-    }
-}
-
-impl EventHub for InProcessHub {
-    fn publish(&self, user_id: i64, event: &LiveEvent) {
-        let frame = match serde_json::to_string(event) {
-            Ok(text) => Frame {
-                key: FrameKey::of(event),
-                text: text.into(),
-            },
-            Err(err) => {
-                tracing::error!(error = %err, "could not serialize a live event");
-                return;
-            }
-        };
-        let mut map = self.lock();
-        if let Some(list) = map.get_mut(&user_id) {
+impl Shared {
+    /// Hands `frame` to every connection of `user_id`.
+    fn deliver(connections: &mut Connections, user_id: i64, frame: &Frame) {
+        if let Some(list) = connections.get_mut(&user_id) {
             // A connection whose queue is full cannot keep up: drop it rather
             // than wait. Its client reconnects and resyncs with `since`.
             list.retain_mut(|c| match c.tx.try_send(frame.clone()) {
@@ -88,6 +97,140 @@ impl EventHub for InProcessHub {
                 }
                 Err(_) => false,
             });
+        }
+    }
+
+    /// Event `event_id` is done, with `frames` (none when its place was
+    /// given up): delivers it when its turn has come, and then every later
+    /// one that was waiting for it.
+    fn settle(&self, event_id: i64, frames: Option<Vec<(i64, Frame)>>) {
+        let mut order = lock(&self.order);
+        if event_id > order.next {
+            match frames {
+                Some(frames) => {
+                    // A failed write's id, given up, then taken again by
+                    // the next write: that one is real.
+                    order.given_up.remove(&event_id);
+                    order.held.insert(event_id, frames);
+                }
+                None => {
+                    order.given_up.insert(event_id);
+                }
+            }
+            return;
+        }
+        let mut connections = lock(&self.connections);
+        for (user_id, frame) in frames.iter().flatten() {
+            Self::deliver(&mut connections, *user_id, frame);
+        }
+        // An event before `next` is one whose place was given up (a failed
+        // commit whose ids the next writes took again): it goes out now.
+        if event_id < order.next {
+            return;
+        }
+        order.next += 1;
+        loop {
+            let next = order.next;
+            if order.given_up.remove(&next) {
+            } else if let Some(frames) = order.held.remove(&next) {
+                for (user_id, frame) in &frames {
+                    Self::deliver(&mut connections, *user_id, frame);
+                }
+            } else {
+                break;
+            }
+            order.next += 1;
+        }
+    }
+}
+
+/// An event's place in the order of delivery (`EventHub::ticket`). Taken
+/// inside the write that appends the event, and given back with its frames
+/// by `EventHub::publish_event`. A ticket dropped unused (its caller went
+/// away after the commit, or the write failed) gives its place up, so that
+/// later events are not held for it.
+pub struct EventTicket {
+    pub event_id: i64,
+    place: Option<Arc<Shared>>,
+}
+
+impl EventTicket {
+    /// A ticket of a hub that delivers in the order it is given.
+    pub fn unordered(event_id: i64) -> Self {
+        EventTicket {
+            event_id,
+            place: None,
+        }
+    }
+}
+
+impl Drop for EventTicket {
+    fn drop(&mut self) {
+        if let Some(shared) = self.place.take() {
+            shared.settle(self.event_id, None);
+        }
+    }
+}
+
+/// The frame of `event`, serialized once for all its connections.
+fn frame_of(event: &LiveEvent) -> Option<Frame> {
+    match serde_json::to_string(event) {
+        Ok(text) => Some(Frame {
+            key: FrameKey::of(event),
+            text: text.into(),
+        }),
+        Err(err) => {
+            tracing::error!(error = %err, "could not serialize a live event");
+            None
+        }
+    }
+}
+
+struct Unregister {
+    shared: Arc<Shared>,
+    user_id: i64,
+    id: u64,
+}
+
+impl Drop for Unregister {
+    fn drop(&mut self) {
+        let mut map = lock(&self.shared.connections);
+        if let Some(list) = map.get_mut(&self.user_id) {
+            list.retain(|c| c.id != self.id);
+            if list.is_empty() {
+                map.remove(&self.user_id);
+            }
+        }
+    }
+}
+
+impl EventHub for InProcessHub {
+    fn publish(&self, user_id: i64, event: &LiveEvent) {
+        if let Some(frame) = frame_of(event) {
+            Shared::deliver(&mut self.lock(), user_id, &frame);
+        }
+    }
+
+    fn ticket(&self, event_id: i64) -> EventTicket {
+        EventTicket {
+            event_id,
+            place: Some(self.shared.clone()),
+        }
+    }
+
+    fn publish_event(&self, mut ticket: EventTicket, frames: &[(i64, LiveEvent)]) {
+        let frames = frames
+            .iter()
+            .filter_map(|(user_id, event)| Some((*user_id, frame_of(event)?)))
+            .collect();
+        match ticket.place.take() {
+            Some(shared) => shared.settle(ticket.event_id, Some(frames)),
+            None => {
+                let mut connections = self.lock();
+                for (user_id, frame) in &frames {
+                    Shared::deliver(&mut connections, *user_id, frame);
+                }
+            }
         }
     }
 
@@ -118,7 +261,7 @@ impl EventHub for InProcessHub {
             frames: rx,
             reason,
             _guard: Box::new(Unregister {
-                connections: self.connections.clone(),
+                shared: self.shared.clone(),
                 user_id,
                 id,
             }),
@@ -161,6 +304,59 @@ mod tests {
         );
         assert!(a2.frames.recv().await.is_some());
         assert!(b.frames.try_recv().is_none());
+    }
+
+    /// The event ids a connection received, in order.
+    fn received(sub: &mut Subscription) -> Vec<i64> {
+        std::iter::from_fn(|| sub.frames.try_recv())
+            .filter_map(|f| match f.key {
+                FrameKey::PendingCount(n) => Some(n),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Events published out of order reach connections in id order: each
+    /// once every event before it is out. (The frames here are counts that
+    /// carry the event's id, to read the order back.)
+    #[tokio::test]
+    async fn events_are_delivered_in_id_order() {
+        let hub = InProcessHub::after_event(16, 10);
+        let mut sub = hub.subscribe(1, "s");
+        let [t11, t12, t13, t14] = [11, 12, 13, 14].map(|id| hub.ticket(id));
+        hub.publish_event(t13, &[(1, count(13))]);
+        hub.publish_event(t12, &[(1, count(12))]);
+        assert!(received(&mut sub).is_empty(), "held for 11");
+        hub.publish_event(t11, &[(1, count(11)), (2, count(0))]);
+        assert_eq!(received(&mut sub), [11, 12, 13]);
+        hub.publish_event(t14, &[(1, count(14))]);
+        assert_eq!(received(&mut sub), [14]);
+    }
+
+    /// A ticket dropped unused (its caller went away) gives its place up:
+    /// the events behind it go out; an id given up and then written again
+    /// (after a failed write) still goes out.
+    #[tokio::test]
+    async fn a_dropped_ticket_holds_nothing_back() {
+        let hub = InProcessHub::new(16);
+        let mut sub = hub.subscribe(1, "s");
+        let (t1, t2, t3) = (hub.ticket(1), hub.ticket(2), hub.ticket(3));
+        hub.publish_event(t3, &[(1, count(3))]);
+        drop(t2);
+        assert!(received(&mut sub).is_empty());
+        drop(t1);
+        assert_eq!(received(&mut sub), [3]);
+        // 5 given up before 4 is out, then written again.
+        let (t4, t5) = (hub.ticket(4), hub.ticket(5));
+        drop(t5);
+        let again = hub.ticket(5);
+        hub.publish_event(again, &[(1, count(5))]);
+        hub.publish_event(t4, &[(1, count(4))]);
+        assert_eq!(received(&mut sub), [4, 5]);
+        // One given up when its turn had come, then written again.
+        drop(hub.ticket(6));
+        hub.publish_event(hub.ticket(6), &[(1, count(6))]);
+        assert_eq!(received(&mut sub), [6]);
     }
 
     #[tokio::test]

@@ -6,7 +6,7 @@
 mod memory;
 pub mod postgres;
 
-pub use memory::InProcessHub;
+pub use memory::{EventTicket, InProcessHub};
 pub use postgres::PostgresHub;
 
 use crate::shared::model::{LiveEvent, close_code};
@@ -45,6 +45,20 @@ impl FrameKey {
 pub trait EventHub: Send + Sync + 'static {
     /// Sends `event` to every open connection of `user_id` on this instance.
     fn publish(&self, user_id: i64, event: &LiveEvent);
+    /// Takes the place of event `event_id` in the order of delivery: done
+    /// inside the write that appends the event (see `EventTicket`).
+    fn ticket(&self, event_id: i64) -> EventTicket {
+        EventTicket::unordered(event_id)
+    }
+    /// Sends the frames of the event of `ticket` (recipient, frame) once
+    /// every event before it has been sent or given up, so that every
+    /// connection sees event ids grow (SPEC 7).
+    fn publish_event(&self, ticket: EventTicket, frames: &[(i64, LiveEvent)]) {
+        drop(ticket);
+        for (user_id, event) in frames {
+            self.publish(*user_id, event);
+        }
+    }
     /// Whether this hub learns of new events by reading the event log itself
     /// (several instances): then services do not publish after commit.
     fn reads_log(&self) -> bool {

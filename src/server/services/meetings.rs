@@ -10,6 +10,7 @@ use crate::domain::{ListQuery, MeetingStatus, NewMeetingRequest, Party, Role, St
 use crate::server::calendar as ics;
 use crate::server::db::{now_text, time_text};
 use crate::server::error::{AppError, AppResult};
+use crate::server::hub::EventTicket;
 use crate::server::repo::meetings::{EventRow, Moved, RequestRow, Written};
 use crate::server::repo::{self, meetings, outbox, users};
 use crate::server::services::accounts::{SessionUser, require_role};
@@ -114,6 +115,7 @@ pub async fn create(
     let day_ago = time_text(chrono::Utc::now() - chrono::Duration::days(1));
     // The count and the insert share the transaction, so a burst cannot
     // slip past the limit.
+    let hub = state.hub.clone();
     let written = state
         .db
         .write(move |mut tx| {
@@ -128,17 +130,18 @@ pub async fn create(
                     }
                 }
                 let (id, written) = meetings::insert(&mut tx, &new, !mail).await?;
+                let ticket = hub.ticket(written.event_id);
                 if mail {
                     let mut c = tx.conn().await?;
                     outbox::enqueue(&mut c, written.event_id, &[new.expert_id], &new.created_at)
                         .await?;
                 }
-                Ok(Ok((id, written, new)))
+                Ok(Ok((id, written, ticket, new)))
             })
         })
         .await
         .map_err(pending_already)?;
-    let (id, written, new) = written.map_err(|oldest| pair_limit_reached(actor, oldest))?;
+    let (id, written, ticket, new) = written.map_err(|oldest| pair_limit_reached(actor, oldest))?;
     tracing::info!(
         request_id = id,
         event_id = written.event_id,
@@ -147,7 +150,7 @@ pub async fn create(
     // The row as stored, without reading it back.
     let row = new.into_row(id, actor.user.full_name.clone(), expert_name.to_string());
     state.recent.put(&row);
-    publish(state, &row, written, None).await;
+    publish(state, &row, written, ticket, None).await;
     Ok(view_for(&row, actor.user.id))
 }
 
@@ -320,21 +323,25 @@ async fn apply(
     } else {
         Vec::new()
     };
+    let hub = state.hub.clone();
     let moved = state
         .db
         .write(move |mut tx| {
             Box::pin(async move {
-                let moved = meetings::apply_move(&mut tx, &step, emailed.is_empty()).await?;
-                if let Moved::Done(written) = moved {
-                    let mut c = tx.conn().await?;
-                    outbox::enqueue(&mut c, written.event_id, &emailed, &step.at).await?;
-                }
-                Ok((moved, step))
+                let written = match meetings::apply_move(&mut tx, &step, emailed.is_empty()).await?
+                {
+                    Moved::Done(written) => written,
+                    not_moved => return Ok(Err(not_moved)),
+                };
+                let ticket = hub.ticket(written.event_id);
+                let mut c = tx.conn().await?;
+                outbox::enqueue(&mut c, written.event_id, &emailed, &step.at).await?;
+                Ok(Ok((written, ticket, step)))
             })
         })
         .await?;
     match moved {
-        (Moved::Done(written), step) => {
+        Ok((written, ticket, step)) => {
             tracing::info!(
                 request_id = row.id,
                 event_id = written.event_id,
@@ -351,14 +358,14 @@ async fn apply(
                 ..row
             };
             state.recent.put(&row);
-            publish(state, &row, written, step.actor_id).await;
+            publish(state, &row, written, ticket, step.actor_id).await;
             Ok(row)
         }
-        (Moved::Stale, _) => {
+        Err(Moved::Overlap(other)) => Err(overlap(&other).into()),
+        Err(_) => {
             let now = load(state, row.id).await?.status;
             Err(ApiError::from(Refusal::AlreadyMoved { now }).into())
         }
-        (Moved::Overlap(other), _) => Err(overlap(&other).into()),
     }
 }
 
@@ -477,7 +484,13 @@ pub async fn calendar(state: &AppState, actor: &SessionUser, id: i64) -> AppResu
 /// step that moves the exchange on, and the answer goes to someone who
 /// acted and already knows. One pass through the runtime's queue
 /// (BENCHMARKS.md).
-async fn publish(state: &AppState, row: &RequestRow, written: Written, actor_id: Option<i64>) {
+async fn publish(
+    state: &AppState,
+    row: &RequestRow,
+    written: Written,
+    ticket: EventTicket,
+    actor_id: Option<i64>,
+) {
     if state.hub.reads_log() {
         return;
     }
@@ -493,14 +506,10 @@ async fn publish(state: &AppState, row: &RequestRow, written: Written, actor_id:
     let count = written
         .pending
         .map(|count| (row.expert_id, LiveEvent::PendingCount { count }));
-    let frames = frames_for(row, written.event_id, created, actor_id);
-    let all = || frames.iter().chain(count.iter());
-    for (to, event) in all()
-        .filter(|(to, _)| *to != waiting)
-        .chain(all().filter(|(to, _)| *to == waiting))
-    {
-        state.hub.publish(*to, event);
-    }
+    let [first, second] = frames_for(row, written.event_id, created, actor_id);
+    let mut frames: Vec<(i64, LiveEvent)> = [first, second].into_iter().chain(count).collect();
+    frames.sort_by_key(|(to, _)| *to == waiting);
+    state.hub.publish_event(ticket, &frames);
     tokio::task::yield_now().await;
 }
 
