@@ -69,14 +69,7 @@ impl Application {
             .then(|| Arc::new(PostgresHub::new(LIVE_QUEUE, db.pool.clone())));
         let hub: Arc<dyn EventHub> = match &pg_hub {
             Some(hub) => hub.clone(),
-            // Events are delivered in id order, from the one after the log's
-            // last (`hub::EventTicket`).
-            None => {
-                let last = super::repo::meetings::last_event_id(&db.pool)
-                    .await
-                    .map_err(|e| StartError::Setup(format!("reading the event log: {e}")))?;
-                Arc::new(InProcessHub::after_event(LIVE_QUEUE, last))
-            }
+            None => Arc::new(InProcessHub::new(LIVE_QUEUE)),
         };
         let mailer = match &config.mail {
             Some(settings) => Some(Arc::new(

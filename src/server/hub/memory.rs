@@ -32,19 +32,19 @@ type Connections = HashMap<i64, Vec<Connection>>;
 /// What the hub, its subscriptions' guards and its tickets share.
 pub(crate) struct Shared {
     connections: Mutex<Connections>,
-    order: Mutex<Order>,
+    /// By user, with entries only while events of theirs are on their way.
+    order: Mutex<HashMap<i64, Waiting>>,
 }
 
-/// The order of delivery of events: by id, each once every event before it
-/// has been delivered or its place given up. Writes commit in id order but
-/// their callers publish as they get to it, on any worker thread.
-struct Order {
-    /// The id of the next event to deliver.
-    next: i64,
-    /// Frames of later events, waiting for the ones before them.
-    held: BTreeMap<i64, Vec<(i64, Frame)>>,
-    /// Later events whose places were given up.
-    given_up: BTreeSet<i64>,
+/// The order in which each user's connections get events: by id. Writes
+/// commit in id order, but their callers publish as they get to it, on any
+/// worker thread; a user's frame waits only for that user's earlier events.
+#[derive(Default)]
+struct Waiting {
+    /// Events written for this user and not yet published.
+    written: BTreeSet<i64>,
+    /// Frames of events published before an earlier one of this user.
+    held: BTreeMap<i64, Vec<Frame>>,
 }
 
 /// A lock whose holder panicked: the map and the order change in single
@@ -54,23 +54,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl InProcessHub {
-    /// A hub for a database whose event log is empty.
     pub fn new(queue_capacity: usize) -> Self {
-        Self::after_event(queue_capacity, 0)
-    }
-
-    /// A hub whose next event is the one after `last_event_id`.
-    pub fn after_event(queue_capacity: usize, last_event_id: i64) -> Self {
         InProcessHub {
             queue_capacity: queue_capacity.max(1),
             next_id: AtomicU64::new(1),
             shared: Arc::new(Shared {
                 connections: Mutex::new(HashMap::new()),
-                order: Mutex::new(Order {
-                    next: last_event_id + 1,
-                    held: BTreeMap::new(),
-                    given_up: BTreeSet::new(),
-                }),
+                order: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -100,46 +90,47 @@ impl Shared {
         }
     }
 
-    /// Event `event_id` is done, with `frames` (none when its place was
-    /// given up): delivers it when its turn has come, and then every later
-    /// one that was waiting for it.
-    fn settle(&self, event_id: i64, frames: Option<Vec<(i64, Frame)>>) {
+    /// Event `event_id`, written for `recipients`, is done, with `frames`
+    /// (none when its place was given up): each frame goes out unless an
+    /// earlier event of its user is still on its way, and the frames that
+    /// waited for this event follow.
+    fn settle(&self, event_id: i64, recipients: &[i64], frames: Vec<(i64, Frame)>) {
         let mut order = lock(&self.order);
-        if event_id > order.next {
-            match frames {
-                Some(frames) => {
-                    // A failed write's id, given up, then taken again by
-                    // the next write: that one is real.
-                    order.given_up.remove(&event_id);
-                    order.held.insert(event_id, frames);
-                }
-                None => {
-                    order.given_up.insert(event_id);
-                }
+        for user_id in recipients {
+            if let Some(waiting) = order.get_mut(user_id) {
+                waiting.written.remove(&event_id);
             }
-            return;
+        }
+        // Whose frames may go out now: the recipients', and any other
+        // user a frame names.
+        let mut users = recipients.to_vec();
+        users.extend(frames.iter().map(|(user_id, _)| *user_id));
+        users.dedup();
+        for (user_id, frame) in frames {
+            order
+                .entry(user_id)
+                .or_default()
+                .held
+                .entry(event_id)
+                .or_default()
+                .push(frame);
         }
         let mut connections = lock(&self.connections);
-        for (user_id, frame) in frames.iter().flatten() {
-            Self::deliver(&mut connections, *user_id, frame);
-        }
-        // An event before `next` is one whose place was given up (a failed
-        // commit whose ids the next writes took again): it goes out now.
-        if event_id < order.next {
-            return;
-        }
-        order.next += 1;
-        loop {
-            let next = order.next;
-            if order.given_up.remove(&next) {
-            } else if let Some(frames) = order.held.remove(&next) {
-                for (user_id, frame) in &frames {
-                    Self::deliver(&mut connections, *user_id, frame);
+        for user_id in &users {
+            let Some(waiting) = order.get_mut(user_id) else {
+                continue;
+            };
+            while let Some(entry) = waiting.held.first_entry() {
+                if waiting.written.first().is_some_and(|w| w < entry.key()) {
+                    break;
                 }
-            } else {
-                break;
+                for frame in entry.remove() {
+                    Self::deliver(&mut connections, *user_id, &frame);
+                }
             }
-            order.next += 1;
+            if waiting.written.is_empty() && waiting.held.is_empty() {
+                order.remove(user_id);
+            }
         }
     }
 }
@@ -151,6 +142,8 @@ impl Shared {
 /// later events are not held for it.
 pub struct EventTicket {
     pub event_id: i64,
+    /// Whose connections get the event.
+    recipients: [i64; 2],
     place: Option<Arc<Shared>>,
 }
 
@@ -159,6 +152,7 @@ impl EventTicket {
     pub fn unordered(event_id: i64) -> Self {
         EventTicket {
             event_id,
+            recipients: [0; 2],
             place: None,
         }
     }
@@ -167,7 +161,7 @@ impl EventTicket {
 impl Drop for EventTicket {
     fn drop(&mut self) {
         if let Some(shared) = self.place.take() {
-            shared.settle(self.event_id, None);
+            shared.settle(self.event_id, &self.recipients, Vec::new());
         }
     }
 }
@@ -211,9 +205,14 @@ impl EventHub for InProcessHub {
         }
     }
 
-    fn ticket(&self, event_id: i64) -> EventTicket {
+    fn ticket(&self, event_id: i64, recipients: [i64; 2]) -> EventTicket {
+        let mut order = lock(&self.shared.order);
+        for user_id in recipients {
+            order.entry(user_id).or_default().written.insert(event_id);
+        }
         EventTicket {
             event_id,
+            recipients,
             place: Some(self.shared.clone()),
         }
     }
@@ -224,7 +223,7 @@ impl EventHub for InProcessHub {
             .filter_map(|(user_id, event)| Some((*user_id, frame_of(event)?)))
             .collect();
         match ticket.place.take() {
-            Some(shared) => shared.settle(ticket.event_id, Some(frames)),
+            Some(shared) => shared.settle(ticket.event_id, &ticket.recipients, frames),
             None => {
                 let mut connections = self.lock();
                 for (user_id, frame) in &frames {
@@ -316,21 +315,27 @@ mod tests {
             .collect()
     }
 
-    /// Events published out of order reach connections in id order: each
-    /// once every event before it is out. (The frames here are counts that
-    /// carry the event's id, to read the order back.)
+    /// Events published out of order reach a user's connections in id
+    /// order: each once the user's earlier events are out. Another user's
+    /// events do not wait for them. (The frames here are counts that carry
+    /// the event's id, to read the order back.)
     #[tokio::test]
-    async fn events_are_delivered_in_id_order() {
-        let hub = InProcessHub::after_event(16, 10);
+    async fn events_reach_each_user_in_id_order() {
+        let hub = InProcessHub::new(16);
         let mut sub = hub.subscribe(1, "s");
-        let [t11, t12, t13, t14] = [11, 12, 13, 14].map(|id| hub.ticket(id));
+        let mut other = hub.subscribe(3, "t");
+        let [t11, t12, t13, t14] = [11, 12, 13, 14].map(|id| hub.ticket(id, [1, 2]));
+        let t15 = hub.ticket(15, [3, 4]);
         hub.publish_event(t13, &[(1, count(13))]);
         hub.publish_event(t12, &[(1, count(12))]);
         assert!(received(&mut sub).is_empty(), "held for 11");
+        hub.publish_event(t15, &[(3, count(15))]);
+        assert_eq!(received(&mut other), [15], "not held for user 1's events");
         hub.publish_event(t11, &[(1, count(11)), (2, count(0))]);
         assert_eq!(received(&mut sub), [11, 12, 13]);
         hub.publish_event(t14, &[(1, count(14))]);
         assert_eq!(received(&mut sub), [14]);
+        assert!(lock(&hub.shared.order).is_empty(), "nothing left waiting");
     }
 
     /// A ticket dropped unused (its caller went away) gives its place up:
@@ -340,23 +345,20 @@ mod tests {
     async fn a_dropped_ticket_holds_nothing_back() {
         let hub = InProcessHub::new(16);
         let mut sub = hub.subscribe(1, "s");
-        let (t1, t2, t3) = (hub.ticket(1), hub.ticket(2), hub.ticket(3));
+        let [t1, t2, t3] = [1, 2, 3].map(|id| hub.ticket(id, [1, 2]));
         hub.publish_event(t3, &[(1, count(3))]);
         drop(t2);
         assert!(received(&mut sub).is_empty());
         drop(t1);
         assert_eq!(received(&mut sub), [3]);
         // 5 given up before 4 is out, then written again.
-        let (t4, t5) = (hub.ticket(4), hub.ticket(5));
+        let [t4, t5] = [4, 5].map(|id| hub.ticket(id, [1, 2]));
         drop(t5);
-        let again = hub.ticket(5);
+        let again = hub.ticket(5, [1, 2]);
         hub.publish_event(again, &[(1, count(5))]);
         hub.publish_event(t4, &[(1, count(4))]);
         assert_eq!(received(&mut sub), [4, 5]);
-        // One given up when its turn had come, then written again.
-        drop(hub.ticket(6));
-        hub.publish_event(hub.ticket(6), &[(1, count(6))]);
-        assert_eq!(received(&mut sub), [6]);
+        assert!(lock(&hub.shared.order).is_empty(), "nothing left waiting");
     }
 
     #[tokio::test]

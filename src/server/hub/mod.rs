@@ -45,14 +45,15 @@ impl FrameKey {
 pub trait EventHub: Send + Sync + 'static {
     /// Sends `event` to every open connection of `user_id` on this instance.
     fn publish(&self, user_id: i64, event: &LiveEvent);
-    /// Takes the place of event `event_id` in the order of delivery: done
-    /// inside the write that appends the event (see `EventTicket`).
-    fn ticket(&self, event_id: i64) -> EventTicket {
+    /// Takes the place of event `event_id`, for the connections of
+    /// `recipients`, in the order of delivery: done inside the write that
+    /// appends the event (see `EventTicket`).
+    fn ticket(&self, event_id: i64, _recipients: [i64; 2]) -> EventTicket {
         EventTicket::unordered(event_id)
     }
-    /// Sends the frames of the event of `ticket` (recipient, frame) once
-    /// every event before it has been sent or given up, so that every
-    /// connection sees event ids grow (SPEC 7).
+    /// Sends the frames of the event of `ticket` (recipient, frame), each
+    /// once every earlier event of its recipient has been sent or given up,
+    /// so that every connection sees event ids grow (SPEC 7).
     fn publish_event(&self, ticket: EventTicket, frames: &[(i64, LiveEvent)]) {
         drop(ticket);
         for (user_id, event) in frames {

@@ -130,7 +130,7 @@ pub async fn create(
                     }
                 }
                 let (id, written) = meetings::insert(&mut tx, &new, !mail).await?;
-                let ticket = hub.ticket(written.event_id);
+                let ticket = hub.ticket(written.event_id, [new.expert_id, new.requester_id]);
                 if mail {
                     let mut c = tx.conn().await?;
                     outbox::enqueue(&mut c, written.event_id, &[new.expert_id], &new.created_at)
@@ -324,6 +324,7 @@ async fn apply(
         Vec::new()
     };
     let hub = state.hub.clone();
+    let requester_id = row.requester_id;
     let moved = state
         .db
         .write(move |mut tx| {
@@ -333,7 +334,7 @@ async fn apply(
                     Moved::Done(written) => written,
                     not_moved => return Ok(Err(not_moved)),
                 };
-                let ticket = hub.ticket(written.event_id);
+                let ticket = hub.ticket(written.event_id, [step.expert_id, requester_id]);
                 let mut c = tx.conn().await?;
                 outbox::enqueue(&mut c, written.event_id, &emailed, &step.at).await?;
                 Ok(Ok((written, ticket, step)))
