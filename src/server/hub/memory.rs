@@ -3,7 +3,7 @@
 use super::{Closed, EventHub, Frame, FrameKey, SOCKETS_PER_USER, Subscription, frame_queue};
 use crate::shared::model::LiveEvent;
 use futures::channel::mpsc;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -41,10 +41,19 @@ pub(crate) struct Shared {
 /// worker thread; a user's frame waits only for that user's earlier events.
 #[derive(Default)]
 struct Waiting {
-    /// Events written for this user and not yet published.
-    written: BTreeSet<i64>,
-    /// Frames of events published before an earlier one of this user.
-    held: BTreeMap<i64, Vec<Frame>>,
+    /// Events written for this user and not yet published, oldest first
+    /// (a few at most: those of one batch).
+    written: Vec<i64>,
+    /// Frames of events published before an earlier one of this user,
+    /// oldest first.
+    held: Vec<(i64, Frame)>,
+}
+
+impl Waiting {
+    /// Whether an event of this user before `event_id` is on its way.
+    fn earlier_than(&self, event_id: i64) -> bool {
+        self.written.first().is_some_and(|w| *w < event_id)
+    }
 }
 
 /// A lock whose holder panicked: the map and the order change in single
@@ -98,39 +107,46 @@ impl Shared {
         let mut order = lock(&self.order);
         for user_id in recipients {
             if let Some(waiting) = order.get_mut(user_id) {
-                waiting.written.remove(&event_id);
+                waiting.written.retain(|w| *w != event_id);
             }
         }
-        // Whose frames may go out now: the recipients', and any other
-        // user a frame names.
-        let mut users = recipients.to_vec();
-        users.extend(frames.iter().map(|(user_id, _)| *user_id));
-        users.dedup();
+        let mut ready = Vec::with_capacity(frames.len());
         for (user_id, frame) in frames {
-            order
-                .entry(user_id)
-                .or_default()
-                .held
-                .entry(event_id)
-                .or_default()
-                .push(frame);
+            match order.get_mut(&user_id) {
+                Some(waiting) if waiting.earlier_than(event_id) => {
+                    let at = waiting.held.partition_point(|(id, _)| *id <= event_id);
+                    waiting.held.insert(at, (event_id, frame));
+                }
+                _ => ready.push((user_id, frame)),
+            }
         }
-        let mut connections = lock(&self.connections);
-        for user_id in &users {
+        // What waited for this event, and users left with nothing on its way.
+        for user_id in recipients {
             let Some(waiting) = order.get_mut(user_id) else {
                 continue;
             };
-            while let Some(entry) = waiting.held.first_entry() {
-                if waiting.written.first().is_some_and(|w| w < entry.key()) {
-                    break;
-                }
-                for frame in entry.remove() {
-                    Self::deliver(&mut connections, *user_id, &frame);
-                }
-            }
+            let free = waiting
+                .held
+                .iter()
+                .take_while(|(id, _)| !waiting.earlier_than(*id))
+                .count();
+            ready.extend(
+                waiting
+                    .held
+                    .drain(..free)
+                    .map(|(_, frame)| (*user_id, frame)),
+            );
             if waiting.written.is_empty() && waiting.held.is_empty() {
                 order.remove(user_id);
             }
+        }
+        // Delivered in order of settling: the connections' lock is taken
+        // before the order's is let go, and the writer, which takes the
+        // order's lock for every event, never waits for the deliveries.
+        let mut connections = lock(&self.connections);
+        drop(order);
+        for (user_id, frame) in &ready {
+            Self::deliver(&mut connections, *user_id, frame);
         }
     }
 }
@@ -208,7 +224,7 @@ impl EventHub for InProcessHub {
     fn ticket(&self, event_id: i64, recipients: [i64; 2]) -> EventTicket {
         let mut order = lock(&self.shared.order);
         for user_id in recipients {
-            order.entry(user_id).or_default().written.insert(event_id);
+            order.entry(user_id).or_default().written.push(event_id);
         }
         EventTicket {
             event_id,
