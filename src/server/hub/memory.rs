@@ -140,6 +140,9 @@ impl Shared {
                 order.remove(user_id);
             }
         }
+        if ready.is_empty() {
+            return;
+        }
         // Delivered in order of settling: the connections' lock is taken
         // before the order's is let go, and the writer, which takes the
         // order's lock for every event, never waits for the deliveries.
