@@ -507,8 +507,10 @@ async fn publish(
     let count = written
         .pending
         .map(|count| (row.expert_id, LiveEvent::PendingCount { count }));
-    let [first, second] = frames_for(row, written.event_id, created, actor_id);
-    let mut frames: Vec<(i64, LiveEvent)> = [first, second].into_iter().chain(count).collect();
+    let mut frames: Vec<(i64, LiveEvent)> = frames_for(row, written.event_id, created, actor_id)
+        .into_iter()
+        .chain(count)
+        .collect();
     frames.sort_by_key(|(to, _)| *to == waiting);
     state.hub.publish_event(ticket, &frames);
     tokio::task::yield_now().await;
