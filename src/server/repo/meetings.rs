@@ -372,17 +372,27 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
         // PostgreSQL: the log's lock, then the update (whose overlap guard
         // then sees every acceptance committed before it), its event and
         // its announcement, in one call of the function of the migration
-        // `move_under_the_log_lock`. The log's lock comes before the row's:
-        // every move takes them in this order, so two moves of one request
-        // never wait for each other in a cycle.
-        let (start, end, after) = match &guard {
-            Some((start, (end, earliest))) => (Some(*start), Some(end), Some(&earliest[LONGEST])),
+        // `move_with_the_bounds_of_each_length`. The log's lock comes before
+        // the row's: every move takes them in this order, so two moves of
+        // one request never wait for each other in a cycle. The overlap
+        // rule comes as SQLite's guard has it: the end, and each length's
+        // earliest start (a JSON object by length in minutes).
+        let (end, after, bounds) = match &guard {
+            Some((_, (end, earliest))) => {
+                let by_length: serde_json::Map<String, serde_json::Value> = DURATIONS
+                    .iter()
+                    .zip(earliest)
+                    .map(|(d, bound)| (d.to_string(), bound.as_str().into()))
+                    .collect();
+                let bounds = serde_json::Value::Object(by_length).to_string();
+                (Some(end), Some(&earliest[LONGEST]), Some(bounds))
+            }
             None => (None, None, None),
         };
         let conn = tx.statement(last).await?.into_any()?;
         let (event_id,): (Option<i64>,) = sqlx::query_as(
             "SELECT move_meeting_request($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-             $13, $14, $15, $16)",
+             $13, $14, $15::jsonb, $16)",
         )
         .bind(m.id)
         .bind(m.expert_id)
@@ -396,9 +406,9 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
         .bind(&m.details)
         .bind(&m.seen.0)
         .bind(&m.seen.1)
-        .bind(start)
         .bind(end)
         .bind(after)
+        .bind(bounds)
         .bind(EVENTS_CHANNEL)
         .fetch_one(conn)
         .await?;
