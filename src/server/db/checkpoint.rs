@@ -1,21 +1,24 @@
 //! Checkpoints ahead of the writer (SQLite).
 //!
-//! A commit of the writer that takes the WAL past its checkpoint interval
-//! also checkpoints: it copies every page written since the last one into
-//! the database file and syncs that file, and only then can the WAL start
-//! over. Under load that held the connection 3-6 ms, about ten times a
-//! second at 50 pairs, and every write waiting behind it took that much
-//! longer: the slowest hundredth of the writes were those.
+//! The WAL can start over only once a checkpoint has copied all of it into
+//! the database file (and synced that file). SQLite's own checkpoints run
+//! inside the commit that takes the WAL past its interval: under load that
+//! held the connection 3-6 ms, about ten times a second at 50 pairs, and
+//! the batch that committed waited for it as well as every write queued
+//! behind: the slowest hundredth of the writes were those.
 //!
 //! This thread, on a connection of its own, copies the WAL's new frames
 //! every `NUDGE_COMMANDS` commands, beside the writer (a passive checkpoint
-//! takes no lock that a writer or a reader waits for). The writer's own
-//! checkpoint stays where it was, so the WAL still starts over as promptly,
-//! but it now finds most frames copied and holds the connection only to
-//! copy the last few and sync.
+//! takes no lock that a writer or a reader waits for). It cannot finish
+//! the WAL by itself while the writer appends to it, so when a pass finds
+//! the WAL at its restart size it tells the writer (`take_restart`), which
+//! checkpoints the last frames itself once it has answered the batch at
+//! hand (`writer.rs`): the callers of that batch no longer wait for it,
+//! and it finds most frames copied already.
 
 use super::sqlite::{self, WriteConnection};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// Commands committed between two passes: about 20 ms at 50 pairs, 120 ms
@@ -29,21 +32,42 @@ pub struct Checkpointer {
     nudge: SyncSender<()>,
     /// Commands since the last nudge.
     since: AtomicU64,
+    /// Set by the thread when a pass found the WAL at its restart size;
+    /// taken by the writer.
+    restart: Arc<AtomicBool>,
 }
 
 impl Checkpointer {
     /// Starts the thread on `conn`, a read-write connection of the
-    /// writer's database.
-    pub fn start(conn: WriteConnection) -> std::io::Result<Checkpointer> {
+    /// writer's database; the WAL is to start over once it holds
+    /// `restart_frames` frames.
+    pub fn start(conn: WriteConnection, restart_frames: i64) -> std::io::Result<Checkpointer> {
         // One nudge waits at most: a pass copies whatever is new by then.
         let (nudge, nudged) = sync_channel(1);
+        let restart = Arc::new(AtomicBool::new(false));
+        let due = restart.clone();
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
-            .spawn(move || run(&conn, &nudged))?;
+            .spawn(move || run(&conn, &nudged, &due, restart_frames))?;
         Ok(Checkpointer {
             nudge,
             since: AtomicU64::new(0),
+            restart,
         })
+    }
+
+    /// Whether the WAL is due to start over: true once for each pass that
+    /// found it at its restart size. If the writer's checkpoint then cannot
+    /// finish it (a reader still reads old frames), the next pass tells
+    /// again.
+    pub fn take_restart(&self) -> bool {
+        self.restart.load(Ordering::Relaxed) && self.restart.swap(false, Ordering::Relaxed)
+    }
+
+    /// Makes the WAL due to start over, as a pass that found it full would.
+    #[cfg(test)]
+    pub(super) fn make_restart_due(&self) {
+        self.restart.store(true, Ordering::Relaxed);
     }
 
     /// Counts `commands` just committed; wakes the thread every
@@ -56,20 +80,28 @@ impl Checkpointer {
         }
         self.since.store(0, Ordering::Relaxed);
         // Full: a pass is due already. Disconnected: the thread is gone (only
-        // a panic ends it), and the writer's own checkpoints go on alone.
+        // a panic ends it), and SQLite's own checkpoints on the writer's
+        // connection, at a longer interval (`db/mod.rs`), bound the WAL.
         let _ = self.nudge.try_send(());
     }
 }
 
-fn run(conn: &WriteConnection, nudged: &Receiver<()>) {
+/// A passive checkpoint of the WAL on `conn`: returns the frames the WAL
+/// holds. A checkpoint running on another connection at the same moment is
+/// not an error: this one reports itself busy, and the other copies the
+/// frames.
+pub fn pass(conn: &WriteConnection) -> Result<i64, sqlx::Error> {
+    let rows = sqlite::rows::<(i64, i64, i64)>(conn, "PRAGMA wal_checkpoint(PASSIVE)", [])?;
+    Ok(rows.first().map_or(0, |&(_busy, frames, _copied)| frames))
+}
+
+fn run(conn: &WriteConnection, nudged: &Receiver<()>, restart: &AtomicBool, restart_frames: i64) {
     // Ends when the writer's handle is dropped.
     while nudged.recv().is_ok() {
-        // A checkpoint of the writer's running at the same moment is not an
-        // error: the pass reports itself busy, and the writer's copies the
-        // frames.
-        let pass = sqlite::rows::<(i64, i64, i64)>(conn, "PRAGMA wal_checkpoint(PASSIVE)", []);
-        if let Err(err) = pass {
-            tracing::warn!(error = %err, "a background checkpoint failed");
+        match pass(conn) {
+            Ok(frames) if frames >= restart_frames => restart.store(true, Ordering::Relaxed),
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "a background checkpoint failed"),
         }
     }
 }
@@ -93,8 +125,11 @@ mod tests {
                  CREATE TABLE t (x INTEGER); CREATE INDEX t_x ON t (x)",
             )
             .unwrap();
-        let checkpointer =
-            Checkpointer::start(std::sync::Mutex::new(Connection::open(&path).unwrap())).unwrap();
+        let checkpointer = Checkpointer::start(
+            std::sync::Mutex::new(Connection::open(&path).unwrap()),
+            1_000_000,
+        )
+        .unwrap();
         for x in 0..10 {
             writer.execute("INSERT INTO t VALUES (?1)", [x]).unwrap();
         }

@@ -38,15 +38,21 @@ pub struct Database {
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
 
-/// WAL pages after which a commit of the writer also checkpoints (copies
-/// the WAL into the database file, so the WAL starts over), where SQLite's
-/// default is 1,000. A checkpoint copies each page once however often it
-/// was rewritten since the last, and the hot pages (the indexes' leaves)
-/// are rewritten all the time: a longer stretch means less copying and
-/// fewer fsyncs of the database file, and a commit that pays for one four
-/// times more rarely. The WAL file grows to about 16 MB (4 KB pages).
-/// Measured in BENCHMARKS.md (eighth run's steps).
-const WAL_CHECKPOINT_PAGES: u32 = 4000;
+/// WAL pages after which the WAL is to start over: the writer checkpoints
+/// it whole once it has answered the batch at hand (`checkpoint.rs`). At
+/// SQLite's default of 1,000 that happened four times as often: a
+/// checkpoint copies each page once however often it was rewritten since
+/// the last, and the hot pages (the indexes' leaves) are rewritten all the
+/// time, so a longer stretch means less copying and fewer fsyncs of the
+/// database file. The WAL file grows to about 16 MB (4 KB pages). Measured
+/// in BENCHMARKS.md (eighth and eighteenth runs).
+const WAL_RESTART_PAGES: u32 = 4000;
+
+/// SQLite's own checkpoint on the writer's connection (inside the commit
+/// that takes the WAL past it) comes only at this many times
+/// `WAL_RESTART_PAGES`: it bounds the WAL should the checkpoint thread,
+/// which tells the writer when to start the WAL over, ever stop.
+const SQLITE_CHECKPOINT_AFTER: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbSetupError {
@@ -126,12 +132,16 @@ impl Database {
         conn.close().await.map_err(DbSetupError::Connect)?;
         let writer = sqlite::open(
             file,
-            &format!("{SQLITE_PRAGMAS} PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES};"),
+            &format!(
+                "{SQLITE_PRAGMAS} PRAGMA wal_autocheckpoint = {};",
+                WAL_RESTART_PAGES * SQLITE_CHECKPOINT_AFTER
+            ),
         )
         .map_err(DbSetupError::Connect)?;
         // Copies the WAL ahead of the writer's own checkpoints.
         let checkpointer = sqlite::open(file, SQLITE_PRAGMAS).map_err(DbSetupError::Connect)?;
-        let checkpointer = Checkpointer::start(checkpointer).map_err(DbSetupError::Writer)?;
+        let checkpointer = Checkpointer::start(checkpointer, i64::from(WAL_RESTART_PAGES))
+            .map_err(DbSetupError::Writer)?;
         let pool = options
             .max_connections(8)
             // A pool pings every idle connection it hands out: on SQLite a
@@ -266,7 +276,8 @@ mod tests {
         assert_eq!(time_text(at), at.format("%Y-%m-%dT%H:%M:%SZ").to_string());
     }
 
-    /// The writer's connection checkpoints at `WAL_CHECKPOINT_PAGES`.
+    /// SQLite's own checkpoints on the writer's connection come only far
+    /// past `WAL_RESTART_PAGES`.
     #[tokio::test(flavor = "current_thread")]
     async fn the_writer_checkpoints_at_its_own_interval() {
         fn interval(tx: Tx<'_>) -> futures::future::BoxFuture<'_, Result<i64, sqlx::Error>> {
@@ -281,7 +292,7 @@ mod tests {
         let db = Database::connect(&url).await.unwrap();
         assert_eq!(
             db.write(interval).await.unwrap(),
-            i64::from(WAL_CHECKPOINT_PAGES)
+            i64::from(WAL_RESTART_PAGES * SQLITE_CHECKPOINT_AFTER)
         );
     }
 

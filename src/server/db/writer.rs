@@ -224,6 +224,8 @@ struct Shared {
 #[derive(Default)]
 struct Queue {
     commands: Vec<Box<dyn Command>>,
+    /// The WAL is due to start over (a write in place was told so).
+    restart: bool,
     /// The writer thread has ended.
     closed: bool,
 }
@@ -356,6 +358,17 @@ impl Writer {
                 let commit = commit_batch(shared, &conn, &mut batch);
                 drop(conn);
                 answer(batch, commit);
+                // The WAL's last checkpoint goes to the writer thread: a
+                // caller's thread that waited in it would be one the async
+                // runtime cannot use meanwhile.
+                if shared
+                    .checkpointer
+                    .as_ref()
+                    .is_some_and(Checkpointer::take_restart)
+                {
+                    lock(&shared.queue).restart = true;
+                    shared.queued.notify_one();
+                }
             }
             None => {
                 queue.commands.push(command);
@@ -381,19 +394,21 @@ impl Drop for Closing<'_> {
 
 /// The writer thread: once something is queued, waits for the connection
 /// (a write in place may hold it), then takes what is queued by then, so
-/// that what queued meanwhile joins the batch, and runs the batch.
+/// that what queued meanwhile joins the batch, and runs the batch. Once the
+/// batch is answered, checkpoints the WAL if it is due to start over.
 fn run(shared: &Shared) {
     let mut batch: Vec<Box<dyn Command>> = Vec::with_capacity(MAX_BATCH);
     loop {
-        {
+        let told_to_restart = {
             let mut queue = lock(&shared.queue);
-            while queue.commands.is_empty() {
+            while queue.commands.is_empty() && !queue.restart {
                 queue = shared
                     .queued
                     .wait(queue)
                     .unwrap_or_else(PoisonError::into_inner);
             }
-        }
+            std::mem::take(&mut queue.restart)
+        };
         // The connection before the queue: `submit` holds the queue while
         // it only tries the connection, so the order never deadlocks.
         let conn = lock(&shared.conn);
@@ -402,9 +417,31 @@ fn run(shared: &Shared) {
             let n = queue.commands.len().min(MAX_BATCH);
             batch.extend(queue.commands.drain(..n));
         }
-        let commit = commit_batch(shared, &conn, &mut batch);
-        drop(conn);
-        answer(batch.drain(..), commit);
+        if !batch.is_empty() {
+            let commit = commit_batch(shared, &conn, &mut batch);
+            drop(conn);
+            answer(batch.drain(..), commit);
+        } else {
+            drop(conn);
+        }
+        let due = shared
+            .checkpointer
+            .as_ref()
+            .is_some_and(Checkpointer::take_restart);
+        if told_to_restart || due {
+            restart_wal(shared);
+        }
+    }
+}
+
+/// Checkpoints the whole WAL, holding the connection so that no frame is
+/// added meanwhile: the next write then starts the WAL over. This is the
+/// checkpoint SQLite would otherwise run inside a commit (`checkpoint.rs`);
+/// here the batch that took the WAL past its size has been answered first.
+fn restart_wal(shared: &Shared) {
+    let conn = lock(&shared.conn);
+    if let Err(err) = super::checkpoint::pass(&conn) {
+        tracing::warn!(error = %err, "the writer's checkpoint failed");
     }
 }
 
@@ -679,6 +716,68 @@ mod tests {
         assert_eq!(all(&reader).len(), 23 + (x - 40) as usize);
     }
 
+    /// Once the WAL is due to start over, the writer thread checkpoints it
+    /// whole after the batch at hand is answered, whether that batch ran on
+    /// it or in place; the writes that follow then fill the WAL from its
+    /// start again instead of growing it.
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_wal_starts_over_once_due() {
+        for in_place in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("w.db");
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            // No checkpoint of SQLite's own.
+            conn.execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; \
+                 CREATE TABLE t (x INTEGER UNIQUE)",
+            )
+            .unwrap();
+            let reader = std::sync::Mutex::new(rusqlite::Connection::open(&path).unwrap());
+            // A thread that never finds the WAL full by itself.
+            let checkpointer = Checkpointer::start(
+                std::sync::Mutex::new(rusqlite::Connection::open(&path).unwrap()),
+                i64::MAX,
+            )
+            .unwrap();
+            let w = Writer::start_with(std::sync::Mutex::new(conn), in_place, Some(checkpointer))
+                .unwrap();
+            let size = |name: &str| std::fs::metadata(dir.path().join(name)).map_or(0, |m| m.len());
+            for x in 1..=5 {
+                w.write(insert(x)).await.unwrap();
+            }
+            // The table is still in the WAL only.
+            let (pages, page_size): (u64, u64) = one(sqlite::rows(
+                &reader,
+                "SELECT * FROM pragma_page_count, pragma_page_size",
+                [],
+            ));
+            assert!(size("w.db") < pages * page_size, "{in_place}");
+
+            w.shared.checkpointer.as_ref().unwrap().make_restart_due();
+            w.write(insert(6)).await.unwrap();
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while size("w.db") < pages * page_size {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "not checkpointed ({in_place})"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            let wal = size("w.db-wal");
+            for x in 7..=9 {
+                w.write(insert(x)).await.unwrap();
+            }
+            assert_eq!(size("w.db-wal"), wal, "the WAL grew ({in_place})");
+            assert_eq!(all(&reader), (1..=9).collect::<Vec<_>>());
+            let ran_in_place = w.shared.stats.in_place.load(Ordering::Relaxed);
+            assert_eq!(ran_in_place, if in_place { 9 } else { 0 });
+        }
+    }
+
+    fn one<T>(rows: Result<Vec<T>, sqlx::Error>) -> T {
+        rows.unwrap().into_iter().next().unwrap()
+    }
+
     /// On a runtime of one worker thread every write goes to the writer
     /// thread: a write in place would stop every request for its fsync.
     #[test]
@@ -688,7 +787,7 @@ mod tests {
         drop(rusqlite::Connection::open(&path).unwrap());
         let path = path.to_str().unwrap();
         let start = || {
-            let checkpointer = Checkpointer::start(sqlite::open(path, "").unwrap()).unwrap();
+            let checkpointer = Checkpointer::start(sqlite::open(path, "").unwrap(), 4000).unwrap();
             Writer::start(sqlite::open(path, "").unwrap(), checkpointer).unwrap()
         };
         for (workers, in_place) in [(1, false), (2, true)] {
