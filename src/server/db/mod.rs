@@ -44,7 +44,7 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FU
 /// checkpoint copies each page once however often it was rewritten since
 /// the last, and the hot pages (the indexes' leaves) are rewritten all the
 /// time, so a longer stretch means less copying and fewer fsyncs of the
-/// database file. The WAL file grows to about 16 MB (4 KB pages). Measured
+/// database file. The WAL file grows to 16-20 MB (4 KB pages). Measured
 /// in BENCHMARKS.md (eighth and eighteenth runs).
 const WAL_RESTART_PAGES: u32 = 4000;
 
