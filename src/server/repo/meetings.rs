@@ -327,7 +327,7 @@ pub enum Moved {
 /// overlapping acceptances one wins. `last` as for `insert`.
 pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<Moved, sqlx::Error> {
     let guard = m.guard.as_ref().and_then(|(start, minutes)| {
-        crate::domain::time::parse_stored(start).map(|s| (start, overlap_bounds(s, *minutes)))
+        crate::domain::time::parse_stored(start).map(|s| overlap_bounds(s, *minutes))
     });
     let done = if let Some(c) = tx.sqlite() {
         // The update, and its event only if the update changed the row.
@@ -350,7 +350,7 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
             &m.seen.0,
             &m.seen.1,
         ];
-        if let Some((_, (end, earliest))) = &guard {
+        if let Some((end, earliest)) = &guard {
             update.push_str(&NO_OVERLAP);
             values.push(end);
             values.extend(earliest.iter().map(|e| e as &dyn ToSql));
@@ -378,7 +378,7 @@ pub async fn apply_move(tx: &mut Tx<'_>, m: &StatusMove, last: bool) -> Result<M
         // rule comes as SQLite's guard has it: the end, and each length's
         // earliest start (a JSON object by length in minutes).
         let (end, after, bounds) = match &guard {
-            Some((_, (end, earliest))) => {
+            Some((end, earliest)) => {
                 let by_length: serde_json::Map<String, serde_json::Value> = DURATIONS
                     .iter()
                     .zip(earliest)
