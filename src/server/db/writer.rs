@@ -230,6 +230,16 @@ struct Queue {
     closed: bool,
 }
 
+impl Shared {
+    /// Whether the checkpoint thread found the WAL due to start over since
+    /// it was last asked (`Checkpointer::take_restart`).
+    fn wal_restart_due(&self) -> bool {
+        self.checkpointer
+            .as_ref()
+            .is_some_and(Checkpointer::take_restart)
+    }
+}
+
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Shared")
@@ -361,11 +371,7 @@ impl Writer {
                 // The WAL's last checkpoint goes to the writer thread: a
                 // caller's thread that waited in it would be one the async
                 // runtime cannot use meanwhile.
-                if shared
-                    .checkpointer
-                    .as_ref()
-                    .is_some_and(Checkpointer::take_restart)
-                {
+                if shared.wal_restart_due() {
                     lock(&shared.queue).restart = true;
                     shared.queued.notify_one();
                 }
@@ -424,11 +430,7 @@ fn run(shared: &Shared) {
         } else {
             drop(conn);
         }
-        let due = shared
-            .checkpointer
-            .as_ref()
-            .is_some_and(Checkpointer::take_restart);
-        if told_to_restart || due {
+        if told_to_restart || shared.wal_restart_due() {
             restart_wal(shared);
         }
     }

@@ -99,6 +99,13 @@ impl Shared {
         }
     }
 
+    /// Hands each (user, frame) of `frames` to that user's connections.
+    fn deliver_all(connections: &mut Connections, frames: &[(i64, Frame)]) {
+        for (user_id, frame) in frames {
+            Self::deliver(connections, *user_id, frame);
+        }
+    }
+
     /// Event `event_id`, written for `recipients`, is done, with `frames`
     /// (none when its place was given up): each frame goes out unless an
     /// earlier event of its user is still on its way, and the frames that
@@ -148,9 +155,7 @@ impl Shared {
         // order's lock for every event, never waits for the deliveries.
         let mut connections = lock(&self.connections);
         drop(order);
-        for (user_id, frame) in &ready {
-            Self::deliver(&mut connections, *user_id, frame);
-        }
+        Self::deliver_all(&mut connections, &ready);
     }
 }
 
@@ -160,7 +165,7 @@ impl Shared {
 /// away after the commit, or the write failed) gives its place up, so that
 /// later events are not held for it.
 pub struct EventTicket {
-    pub event_id: i64,
+    event_id: i64,
     /// Whose connections get the event.
     recipients: [i64; 2],
     place: Option<Arc<Shared>>,
@@ -243,12 +248,7 @@ impl EventHub for InProcessHub {
             .collect();
         match ticket.place.take() {
             Some(shared) => shared.settle(ticket.event_id, &ticket.recipients, frames),
-            None => {
-                let mut connections = self.lock();
-                for (user_id, frame) in &frames {
-                    Shared::deliver(&mut connections, *user_id, frame);
-                }
-            }
+            None => Shared::deliver_all(&mut self.lock(), &frames),
         }
     }
 
